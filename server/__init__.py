@@ -1,0 +1,1 @@
+"""The Litestar application: settings, database, auth, HTTP API and HTML pages, CLI."""

@@ -1,0 +1,91 @@
+"""The application factory: ``create_app(settings)``; with no argument it reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xstatic.pkg.leaflet
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from server import i18n
+from server.auth.guards import PUBLIC, authenticated
+from server.auth.middleware import SessionAuthMiddleware
+from server.db import make_engine, make_sessionmaker
+from server.deps import provide_db, provide_user
+from server.errors import handle
+from server.routes import ROUTES
+from server.settings import Settings
+
+HERE = Path(__file__).parent
+STATIC_EXCLUDE = "^/static/"
+
+
+def template_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=False,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["local"] = i18n.local_time
+    env.globals["current_language"] = i18n.language.get
+    return env
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.db_url)
+    db_config = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit_include_redirects",
+        session_dependency_key="db_session",
+    )
+
+    def on_startup(app: Litestar) -> None:
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+
+    async def on_shutdown(_app: Litestar) -> None:
+        await engine.dispose()
+
+    static = create_static_files_router(path="/static", directories=[HERE / "static"], opt=PUBLIC,
+                                        name="static")
+    leaflet = create_static_files_router(path="/vendor/leaflet", directories=[xstatic.pkg.leaflet.BASE_DIR],
+                                         opt=PUBLIC, name="leaflet")
+    return Litestar(
+        route_handlers=[*ROUTES, static, leaflet],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        dependencies={
+            "db": Provide(provide_db),
+            "user": Provide(provide_user, sync_to_thread=False),
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+        },
+        guards=[authenticated],
+        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=[STATIC_EXCLUDE, "^/vendor/"])],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_name="kiemtra_csrf", cookie_httponly=False,
+            cookie_samesite="lax", header_name="x-csrftoken", exclude=["^/api/", STATIC_EXCLUDE, "^/vendor/"],
+        ),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment())),
+        openapi_config=OpenAPIConfig(title="Kiểm tra — inspection API", version="1", path="/schema"),
+        exception_handlers={Exception: handle},
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        debug=settings.debug,
+    )

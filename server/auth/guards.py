@@ -1,0 +1,38 @@
+"""Route guards: every route needs a login unless marked public; roles are checked per handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
+
+from server.auth.identity import CurrentUser
+from server.auth.models import Role
+
+PUBLIC = {"public": True}
+
+
+def authenticated(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """App-wide guard: a logged-in user, unless the handler is marked ``opt=PUBLIC``."""
+    if not handler.opt.get("public") and connection.user is None:
+        raise NotAuthorizedException("login required")
+
+
+def requires(*roles: Role) -> Guard:
+    """A guard that admits users holding any of ``roles``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+        user: CurrentUser | None = connection.user
+        if user is None:
+            raise NotAuthorizedException("login required")
+        if not user.has(*roles):
+            raise PermissionDeniedException("your role may not do this")
+
+    guard.__name__ = "requires_" + "_or_".join(r.value for r in roles)
+    return guard
+
+
+STAFF = (Role.INSPECTOR, Role.TEAM_LEAD, Role.WARD_POLICE, Role.CITY_OFFICE, Role.ADMIN)

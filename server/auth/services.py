@@ -1,0 +1,221 @@
+"""Logins, sessions and user administration; every write adds its audit event."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import msgspec
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.audit.actions import Action
+from server.audit.services import record
+from server.auth.identity import CurrentUser, ward_scope
+from server.auth.models import AuthSession, LoginAttempt, Role, User, UserRole, UserWard
+from server.auth.passwords import MIN_LENGTH, hash_password, verify_password
+from server.db import utcnow
+from server.errors import AppError, FieldError
+from server.wards.models import Ward
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=1)
+LOCKOUT = timedelta(minutes=5)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _locked_for(session: AsyncSession, username: str, ip: str) -> int:
+    """Seconds left of a lockout: 5 failures within a minute lock (user, address) for 5 minutes."""
+    recent = (
+        await session.scalars(
+            select(LoginAttempt.at)
+            .where(LoginAttempt.username == username, LoginAttempt.ip == ip, LoginAttempt.ok.is_(False))
+            .order_by(LoginAttempt.at.desc())
+            .limit(MAX_FAILURES)
+        )
+    ).all()
+    if len(recent) < MAX_FAILURES or recent[0] - recent[-1] > FAILURE_WINDOW:
+        return 0
+    left = (recent[0] + LOCKOUT - utcnow()).total_seconds()
+    return max(0, int(left) + 1)
+
+
+async def login(
+    session: AsyncSession, username: str, password: str, ip: str, language: str, days: int
+) -> str:
+    """Check the password and open a session; returns the cookie token. Raises 401 or 429."""
+    username = username.strip().lower()
+    locked = await _locked_for(session, username, ip)
+    if locked:
+        raise AppError(429, "too_many_attempts", f"too many failed logins; try again in {locked} s")
+    user = await session.scalar(select(User).where(User.username == username))
+    ok = verify_password(user.password_hash if user and user.active else None, password)
+    session.add(LoginAttempt(username=username, ip=ip, ok=ok))
+    if not ok or user is None:
+        await session.flush()
+        raise AppError(401, "bad_credentials", "wrong username or password")
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_hash=token_hash(token), user_id=user.id, expires_at=utcnow() + timedelta(days=days),
+            ip=ip, language=language,
+        )
+    )
+    await record(session, user.id, Action.SESSION_LOGIN, "user", user.id, after={"ip": ip})
+    return token
+
+
+async def logout(session: AsyncSession, user: CurrentUser) -> None:
+    row = await session.get(AuthSession, user.token_hash)
+    if row and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        await record(session, user.id, Action.SESSION_LOGOUT, "user", user.id)
+
+
+async def current_user(session: AsyncSession, token: str) -> CurrentUser | None:
+    """The user behind a cookie token, or None if the session is unknown, revoked or expired."""
+    row = await session.get(AuthSession, token_hash(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = await session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return identity_of(user, row.token_hash, row.language)
+
+
+def identity_of(user: User, token_hash: str = "", language: str = "vi") -> CurrentUser:
+    roles = frozenset(r.role for r in user.roles)
+    return CurrentUser(
+        id=user.id, username=user.username, full_name=user.full_name, roles=roles,
+        ward_ids=ward_scope(roles, frozenset(w.ward_id for w in user.wards)),
+        language=language, token_hash=token_hash,
+    )
+
+
+async def current_user_of(session: AsyncSession, username: str) -> CurrentUser:
+    """The identity of a user acting outside HTTP (CLI, demo seed)."""
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AppError(404, "not_found", f"no user {username}")
+    return identity_of(user)
+
+
+async def set_language(session: AsyncSession, user: CurrentUser, language: str) -> None:
+    row = await session.get(AuthSession, user.token_hash)
+    if row is not None:
+        row.language = language
+
+
+class UserIn(msgspec.Struct, kw_only=True):
+    username: str
+    full_name: str
+    password: str
+    roles: list[Role]
+    wards: list[str] = []
+
+
+class UserUpdate(msgspec.Struct, kw_only=True):
+    full_name: str | msgspec.UnsetType = msgspec.UNSET
+    roles: list[Role] | msgspec.UnsetType = msgspec.UNSET
+    wards: list[str] | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class UserOut(msgspec.Struct):
+    id: int
+    username: str
+    full_name: str
+    roles: list[str]
+    wards: list[str]
+    active: bool
+
+
+async def _ward_ids(session: AsyncSession, codes: list[str]) -> list[int]:
+    rows = dict((await session.execute(select(Ward.code, Ward.id).where(Ward.code.in_(codes)))).all())
+    unknown = [c for c in codes if c not in rows]
+    if unknown:
+        raise AppError(422, "invalid", "unknown ward", [FieldError("wards", "unknown_ward", ", ".join(unknown))])
+    return [rows[c] for c in codes]
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise AppError(422, "invalid", "password too short",
+                       [FieldError("password", "too_short", f"at least {MIN_LENGTH} characters")])
+
+
+async def user_out(session: AsyncSession, user: User) -> UserOut:
+    codes = (await session.scalars(select(Ward.code).where(Ward.id.in_([w.ward_id for w in user.wards])))).all()
+    return UserOut(user.id, user.username, user.full_name, sorted(r.role for r in user.roles), sorted(codes),
+                   user.active)
+
+
+async def create_user(session: AsyncSession, actor_id: int | None, data: UserIn) -> User:
+    username = data.username.strip().lower()
+    errors = []
+    if not username or not username.replace(".", "").replace("_", "").isalnum():
+        errors.append(FieldError("username", "invalid", "letters, digits, '.' and '_' only"))
+    if not data.roles:
+        errors.append(FieldError("roles", "required", "at least one role"))
+    if errors:
+        raise AppError(422, "invalid", "invalid user", errors)
+    _check_password(data.password)
+    if await session.scalar(select(User.id).where(User.username == username)):
+        raise AppError(409, "username_taken", f"user {username} exists")
+    ward_ids = await _ward_ids(session, data.wards)
+    user = User(username=username, full_name=data.full_name.strip() or username,
+                password_hash=hash_password(data.password))
+    user.roles = [UserRole(role=str(r)) for r in dict.fromkeys(data.roles)]
+    user.wards = [UserWard(ward_id=w) for w in dict.fromkeys(ward_ids)]
+    session.add(user)
+    await session.flush()
+    out = await user_out(session, user)
+    await record(session, actor_id, Action.USER_CREATE, "user", user.id, after=out)
+    return user
+
+
+async def update_user(session: AsyncSession, actor_id: int, user_id: int, data: UserUpdate) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise AppError(404, "not_found", "user not found")
+    before = await user_out(session, user)
+    if data.full_name is not msgspec.UNSET:
+        user.full_name = data.full_name.strip() or user.username
+    if data.active is not msgspec.UNSET:
+        user.active = data.active
+    if data.roles is not msgspec.UNSET:
+        if not data.roles:
+            raise AppError(422, "invalid", "invalid user", [FieldError("roles", "required", "at least one role")])
+        await session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+        user.roles = [UserRole(user_id=user.id, role=str(r)) for r in dict.fromkeys(data.roles)]
+    if data.wards is not msgspec.UNSET:
+        ids = await _ward_ids(session, data.wards)
+        await session.execute(delete(UserWard).where(UserWard.user_id == user.id))
+        user.wards = [UserWard(user_id=user.id, ward_id=w) for w in dict.fromkeys(ids)]
+    await session.flush()
+    await session.refresh(user)
+    await record(session, actor_id, Action.USER_UPDATE, "user", user.id, before=before,
+                 after=await user_out(session, user))
+    return user
+
+
+async def reset_password(session: AsyncSession, actor_id: int | None, user_id: int, password: str) -> None:
+    """Set a new password and revoke every open session of that user."""
+    _check_password(password)
+    user = await session.get(User, user_id)
+    if user is None:
+        raise AppError(404, "not_found", "user not found")
+    user.password_hash = hash_password(password)
+    for row in await session.scalars(select(AuthSession).where(AuthSession.user_id == user_id,
+                                                               AuthSession.revoked_at.is_(None))):
+        row.revoked_at = utcnow()
+    await record(session, actor_id, Action.USER_PASSWORD_RESET, "user", user.id)
+
+
+async def list_users(session: AsyncSession) -> list[UserOut]:
+    users = (await session.scalars(select(User).order_by(User.username))).all()
+    return [await user_out(session, u) for u in users]

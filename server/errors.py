@@ -1,0 +1,89 @@
+"""Stable error codes: ``application/problem+json`` for the API, a friendly page for HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+PROBLEM = "application/problem+json"
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    path: str
+    code: str
+    message: str
+
+
+class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The body of every API error."""
+
+    status: int
+    code: str
+    title: str
+    detail: str = ""
+    errors: list[FieldError] = []
+
+
+class AppError(HTTPException):
+    """An error with a stable ``code``; raise it from services and handlers."""
+
+    def __init__(
+        self, status: int, code: str, detail: str = "", errors: list[FieldError] | None = None
+    ) -> None:
+        super().__init__(status_code=status, detail=detail or code)
+        self.code = code
+        self.errors = errors or []
+
+
+def not_found(what: str = "resource") -> AppError:
+    return AppError(404, "not_found", f"{what} not found")
+
+
+_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+          422: "invalid", 429: "too_many_requests"}
+
+
+def _validation_errors(exc: ValidationException) -> list[FieldError]:
+    out = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or item.get("source") or "body")
+            out.append(FieldError(path=key, code="invalid", message=str(item.get("message", ""))))
+    return out
+
+
+def problem_of(exc: Exception) -> Problem:
+    if isinstance(exc, AppError):
+        return Problem(exc.status_code, exc.code, _CODES.get(exc.status_code, "error"), exc.detail, exc.errors)
+    if isinstance(exc, ValidationException):
+        errors = _validation_errors(exc)
+        return Problem(400, "invalid_request", "bad_request", str(exc.detail), errors)
+    if isinstance(exc, HTTPException):
+        return Problem(exc.status_code, _CODES.get(exc.status_code, "error"), _CODES.get(exc.status_code, "error"),
+                       str(exc.detail))
+    return Problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "internal_error", "internal error")
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
+
+
+def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """One handler for every exception: JSON problems under /api, pages elsewhere."""
+    problem = problem_of(exc)
+    if problem.status >= 500:
+        request.logger.exception("unhandled error", exc_info=exc)
+    headers = getattr(exc, "headers", None) or {}
+    if wants_json(request):
+        return Response(msgspec.json.encode(problem), status_code=problem.status, media_type=PROBLEM,
+                        headers=headers)
+    if problem.status == 401:
+        return Redirect(path="/login", query_params={"next": request.url.path}, status_code=303)
+    return Template("error.html", context={"problem": problem}, status_code=problem.status,
+                    media_type=MediaType.HTML, headers=headers)

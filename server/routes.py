@@ -1,0 +1,9 @@
+"""The one list of route handlers; each domain package contributes its ``routes``."""
+
+from server import pages
+from server.audit import routes as audit
+from server.auth import routes as auth
+from server.registry import routes as registry
+from server.wards import routes as wards
+
+ROUTES = [*pages.routes, *auth.routes, *wards.routes, *registry.routes, *audit.routes]

@@ -1,0 +1,113 @@
+"""Tip-offs and denunciations (tin báo, tố giác) with their statutory deadlines, and hotspots."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.db import Base, UTCDateTime, enum_check, utcnow
+
+
+class Channel(enum.StrEnum):
+    HOTLINE = "hotline"
+    IN_PERSON = "in_person"
+    LETTER = "letter"
+    EMAIL = "email"
+    ONLINE = "online"
+    TRANSFERRED = "transferred"
+
+
+class TipCategory(enum.StrEnum):
+    TG = "TG"
+    TB = "TB"
+    KN = "KN"
+    TC = "TC"
+    PA = "PA"
+
+
+class Urgency(enum.StrEnum):
+    U1 = "U1"
+    U2 = "U2"
+    U3 = "U3"
+
+
+class TipStatus(enum.StrEnum):
+    RECEIVED = "received"
+    CLASSIFIED = "classified"
+    ASSIGNED = "assigned"
+    VERIFYING = "verifying"
+    RESOLVED = "resolved"
+    SUSPENDED = "suspended"
+
+
+class HotspotStatus(enum.StrEnum):
+    ACTIVE = "active"
+    MONITORED = "monitored"
+    ERADICATED = "eradicated"
+
+
+class Tip(Base):
+    __tablename__ = "tips"
+    __table_args__ = (
+        enum_check("channel", Channel),
+        enum_check("category", TipCategory),
+        enum_check("urgency", Urgency),
+        enum_check("status", TipStatus),
+        Index("ix_tips_ward_received", "ward_id", "received_at"),
+        Index("ix_tips_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(10), default="staff")
+    #: Protected: shown only to the city office and the assigned handler; never exported.
+    reporter_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reporter_contact: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    establishment_id: Mapped[int | None] = mapped_column(ForeignKey("establishments.id"), nullable=True)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    category: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    urgency: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=TipStatus.RECEIVED.value)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    deadlines: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TipInspection(Base):
+    __tablename__ = "tip_inspections"
+
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), primary_key=True)
+
+
+class Hotspot(Base):
+    __tablename__ = "hotspots"
+    __table_args__ = (enum_check("status", HotspotStatus), Index("ix_hotspots_ward_status", "ward_id", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"))
+    establishment_id: Mapped[int | None] = mapped_column(ForeignKey("establishments.id"), nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=HotspotStatus.ACTIVE.value)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    opened_on: Mapped[date] = mapped_column(Date)
+    eradicated_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"), nullable=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

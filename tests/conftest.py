@@ -1,0 +1,78 @@
+"""Fixtures: a seeded database per test (SQLite, or PostgreSQL when KIEMTRA_TEST_POSTGRES is set),
+the app on it, and logged-in clients for the demo personas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from seed.loader import load
+from server.app import create_app
+from server.settings import Settings
+from tests.dbs import Databases, run
+
+DEMO_PASSWORD = "demo-password-for-tests"
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def seeded_template(databases: Databases) -> str:
+    url = databases.new()
+    run(lambda engine: load(engine, DEMO_PASSWORD), url)
+    return url
+
+
+@pytest.fixture
+def database_url(databases: Databases, seeded_template: str) -> str:
+    """A fresh copy of the seeded demo database for this test."""
+    return databases.new(template=seeded_template)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=str(tmp_path / "data"), secret_key=SECRET,
+                    demo_password=DEMO_PASSWORD, tile_url="")
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_client(settings: Settings) -> Iterator[Callable[[], TestClient]]:
+    """Extra independent clients on the same app database (one per persona)."""
+    opened: list[TestClient] = []
+
+    def make() -> TestClient:
+        c = TestClient(create_app(settings))
+        c.__enter__()
+        opened.append(c)
+        return c
+
+    yield make
+    for c in opened:
+        c.__exit__(None, None, None)
+
+
+def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> TestClient:
+    response = client.post("/api/v1/session", json={"username": username, "password": password})
+    assert response.status_code == 201, response.text
+    return client
+
+
+@pytest.fixture
+def as_user(make_client: Callable[[], TestClient]) -> Callable[[str], TestClient]:
+    """``as_user("police.hamrong")`` gives a client logged in as that demo persona."""
+    return lambda username: login(make_client(), username)
