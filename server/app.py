@@ -27,6 +27,7 @@ from server.db import make_engine, make_sessionmaker
 from server.deps import provide_db, provide_user
 from server.errors import handle
 from server.routes import ROUTES
+from server.security import csp_nonce, security_headers_middleware
 from server.settings import Settings
 
 HERE = Path(__file__).parent
@@ -34,6 +35,7 @@ STATIC_EXCLUDE = "^/static/"
 
 
 def template_environment() -> Environment:
+    """Jinja with autoescape on, the i18n extension bound to the request's language, and our helpers."""
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -43,6 +45,7 @@ def template_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["local"] = i18n.local_time
     env.globals["current_language"] = i18n.language.get
+    env.globals["csp_nonce"] = csp_nonce
     return env
 
 
@@ -77,7 +80,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False),
         },
         guards=[authenticated],
-        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=[STATIC_EXCLUDE, "^/vendor/"])],
+        middleware=[
+            security_headers_middleware(settings.tile_url),
+            DefineMiddleware(SessionAuthMiddleware, exclude=[STATIC_EXCLUDE, "^/vendor/"]),
+        ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name="kiemtra_csrf", cookie_httponly=False,
             cookie_samesite="lax", header_name="x-csrftoken", exclude=["^/api/", STATIC_EXCLUDE, "^/vendor/"],
