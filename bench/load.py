@@ -23,11 +23,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from bench.common import DEMO_PASSWORD, drop_database, machine, seeded_database, table  # noqa: E402
-from forms import registry  # noqa: E402
-from seed.history import answers_for  # noqa: E402
-from tests.dbs import execute  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
+from bench.common import DEMO_PASSWORD, drop_database, machine, seeded_database, table
+from forms import registry
+from seed.history import answers_for
+from tests.dbs import execute
+from tests.live import LiveServer
 
 
 class Stats:
