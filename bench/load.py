@@ -4,7 +4,7 @@ Each inspector logs in, then loops: list nearby businesses, read a form, submit 
 with a short think time. Reports requests/s, p50/p95/p99 latency and errors, next to a baseline of
 GET /health under the same concurrency in the same run.
 
-    .venv/bin/python bench/load.py --users 200 --seconds 60 --workers 2
+    .venv/bin/python -m bench.load --users 200 --seconds 60 --workers 2
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ import argparse
 import asyncio
 import random
 import statistics
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from bench.common import DEMO_PASSWORD, drop_database, machine, seeded_database, table
 from forms import registry
