@@ -3,7 +3,8 @@
 from server import pages
 from server.audit import routes as audit
 from server.auth import routes as auth
+from server.registry import pages as registry_pages
 from server.registry import routes as registry
 from server.wards import routes as wards
 
-ROUTES = [*pages.routes, *auth.routes, *wards.routes, *registry.routes, *audit.routes]
+ROUTES = [*pages.routes, *auth.routes, *wards.routes, *registry.routes, *registry_pages.routes, *audit.routes]
