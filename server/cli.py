@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -151,6 +152,71 @@ def audit_verify() -> None:
     else:
         click.echo(f"BROKEN at event {verdict.broken_id}: {verdict.reason} ({verdict.checked} events before it)")
         sys.exit(1)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import data from files."""
+
+
+@import_group.command("establishments")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Commit without asking when every row is good.")
+@click.option("--dry-run", is_flag=True, help="Only check the file and print the report.")
+def import_establishments(file: Path, yes: bool, dry_run: bool) -> None:
+    """Import businesses from an .xlsx or .csv file (the template's headers); all rows or none.
+
+    Rows whose business registration number (Số ĐKKD) is registered update that business."""
+    from types import SimpleNamespace
+
+    from server.db import make_sessionmaker
+    from server.errors import AppError
+    from server.registry import imports, tables
+    from server.registry.import_routes import geocoder_for
+    from server.registry.locating import build_locator
+
+    settings = _settings()
+    data = file.read_bytes()
+
+    async def go(engine: Any) -> None:
+        sessions = make_sessionmaker(engine)
+        async with sessions() as session:
+            locator = await build_locator(session)
+        gen = tables.scan(data, file.name, locator, geocoder_for(SimpleNamespace(), settings))
+        bar, last = None, 0
+        while True:
+            try:
+                done, total = next(gen)
+            except StopIteration as stop:
+                scan = stop.value
+                break
+            if bar is None:
+                bar = click.progressbar(length=total, label="checking rows", file=sys.stderr)
+                bar.__enter__()
+            bar.length = max(bar.length or 0, total)
+            bar.update(done - last)
+            last = done
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        token = imports.store_upload(settings.data_path, None, file.name, data)
+        async with sessions() as session:
+            report, _ = await imports.finish(session, None, token, file.name, scan)
+        click.echo(f"{report.rows} rows: {report.create} new, {report.update} updates, {len(report.problems)} problems")
+        for p in report.problems:
+            click.echo(f"  row {p.row or '-'}\t{p.column or '-'}\t{p.code}: {p.message}")
+        if not report.ok:
+            raise click.exceptions.Exit(1)
+        if dry_run or not (yes or click.confirm("Write these rows?", default=False)):
+            click.echo("nothing written")
+            return
+        try:
+            async with sessions() as session, session.begin():
+                result = await imports.commit_import(session, None, None, token, file.name, scan)
+        except AppError as exc:
+            raise click.ClickException(exc.detail) from exc
+        click.echo(f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+
+    _run(go)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     presence_max_accuracy_m: float = 100.0
     clock_skew_minutes: int = 10
     debug: bool = False
+    geocoder_url: str = ""
+    osrm_url: str = ""
+    route_time_limit_s: float = 1.0
 
     def __post_init__(self) -> None:
         if self.language not in ("vi", "en"):

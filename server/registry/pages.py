@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.identity import CurrentUser
 from server.errors import AppError, FieldError, problem_of
+from server.registry import import_routes
 from server.registry.editing import confirm_proposed_point, create_establishment, update_establishment
 from server.registry.labels import labels
 from server.registry.locating import locator_for
@@ -177,4 +178,5 @@ async def confirm_point_submit(
     return Redirect(f"/registry/{establishment_id}", status_code=303)
 
 
-routes = [registry_page, establishment_page, new_page, create_submit, edit_page, edit_submit, confirm_point_submit]
+routes = [registry_page, establishment_page, new_page, create_submit, edit_page, edit_submit, confirm_point_submit,
+          *import_routes.routes]
