@@ -3,8 +3,10 @@
 from server import pages
 from server.audit import routes as audit
 from server.auth import routes as auth
+from server.inspections import routes as inspections
 from server.registry import pages as registry_pages
 from server.registry import routes as registry
 from server.wards import routes as wards
 
 ROUTES = [*pages.routes, *auth.routes, *wards.routes, *registry.routes, *registry_pages.routes, *audit.routes]
+ROUTES += [*inspections.routes]

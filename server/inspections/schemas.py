@@ -60,3 +60,43 @@ class InspectionOut(msgspec.Struct):
     inspector: str
     version: int
     attachments: list[str] = []
+
+
+class InspectionSummary(msgspec.Struct):
+    """One line of the inspection list."""
+
+    uuid: str
+    establishment_id: int
+    establishment_name: str
+    establishment_type: str
+    ward: str
+    started_at: datetime
+    outcome: str
+    violation_count: int
+    flags: list[str]
+    review_state: str
+    inspector: str
+
+
+class InspectionPage(msgspec.Struct):
+    items: list[InspectionSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class FormSummary(msgspec.Struct):
+    id: str
+    version: int
+    versions: list[int]
+    title: dict[str, str]
+    establishment_types: list[str]
+
+
+class AttachmentOut(msgspec.Struct):
+    sha256: str
+    content_type: str
+    size: int
+    width: int
+    height: int
+    url: str
