@@ -1,0 +1,1 @@
+"""Pure map helpers: ward geometry, distances, route planning and CDN-free folium rendering."""
