@@ -29,6 +29,7 @@ from server.errors import handle
 from server.routes import ROUTES
 from server.security import csp_nonce, security_headers_middleware
 from server.settings import Settings
+from server.webhooks import delivery as webhooks
 
 HERE = Path(__file__).parent
 STATIC_EXCLUDE = "^/static/"
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment())),
         openapi_config=OpenAPIConfig(title="Kiểm tra — inspection API", version="1", path="/schema"),
         exception_handlers={Exception: handle},
-        on_startup=[on_startup],
-        on_shutdown=[on_shutdown],
+        on_startup=[on_startup, webhooks.start],
+        on_shutdown=[webhooks.stop, on_shutdown],
         debug=settings.debug,
     )

@@ -219,5 +219,27 @@ def import_establishments(file: Path, yes: bool, dry_run: bool) -> None:
     _run(go)
 
 
+@main.group()
+def webhooks() -> None:
+    """Webhook deliveries (the outbox)."""
+
+
+@webhooks.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep delivering (every KIEMTRA_WEBHOOK_INTERVAL_SECONDS, default 5).")
+def webhooks_deliver(loop: bool) -> None:
+    """Send every due webhook once (or forever with --loop); several workers may run at the same time."""
+    from server.db import make_sessionmaker
+    from server.webhooks.delivery import deliver_due, run_loop
+
+    settings = _settings()
+
+    async def deliver(engine: Any) -> int:
+        if loop:
+            await run_loop(make_sessionmaker(engine), settings)
+        return await deliver_due(make_sessionmaker(engine), settings)
+
+    click.echo(f"{_run(deliver)} attempts")
+
+
 if __name__ == "__main__":
     main()

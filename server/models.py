@@ -9,10 +9,11 @@ from server.registry.models import Establishment
 from server.review.models import FollowUp, Review
 from server.tips.models import Hotspot, Tip, TipInspection
 from server.wards.models import Ward
+from server.webhooks.models import WebhookDelivery
 
 __all__ = [
     "Assignment", "AssignmentStop", "Attachment", "AuditEvent", "AuthSession", "Base", "Establishment",
     "FollowUp", "FormVersion", "Hotspot", "Inspection", "InspectionMember", "InspectionVersion",
     "LoginAttempt", "Plan", "PlanWardTarget", "Review", "Team", "TeamMember", "Tip", "TipInspection",
-    "User", "UserRole", "UserWard", "Ward",
+    "User", "UserRole", "UserWard", "Ward", "WebhookDelivery",
 ]

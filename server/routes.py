@@ -6,7 +6,10 @@ from server.auth import routes as auth
 from server.inspections import routes as inspections
 from server.registry import pages as registry_pages
 from server.registry import routes as registry
+from server.review import routes as review
 from server.wards import routes as wards
+from server.webhooks import routes as webhooks
 
 ROUTES = [*pages.routes, *auth.routes, *wards.routes, *registry.routes, *registry_pages.routes, *audit.routes]
 ROUTES += [*inspections.routes]
+ROUTES += [*review.routes, *webhooks.routes]

@@ -37,6 +37,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     presence_max_accuracy_m: float = 100.0
     clock_skew_minutes: int = 10
     debug: bool = False
+    webhook_urls: str = ""
+    webhook_secret: str = ""
+    webhook_interval_seconds: float = 5.0
+    webhook_max_attempts: int = 15
     geocoder_url: str = ""
     osrm_url: str = ""
     route_time_limit_s: float = 1.0
@@ -52,6 +56,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             )
         if self.secret_key and len(self.secret_key) < 32:
             raise SettingsError("KIEMTRA_SECRET_KEY must be at least 32 characters")
+        if self.webhooks and len(self.webhook_secret) < 16:
+            raise SettingsError("KIEMTRA_WEBHOOK_SECRET (at least 16 characters) signs the webhooks: set it")
+
+    @property
+    def webhooks(self) -> list[str]:
+        """The receivers of review and follow-up webhooks."""
+        return [u.strip() for u in self.webhook_urls.split(",") if u.strip()]
 
     @property
     def data_path(self) -> Path:

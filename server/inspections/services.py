@@ -4,7 +4,9 @@ violations, the presence check, the visit status and the audit event, in one tra
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import Select, select
@@ -21,7 +23,7 @@ from server.errors import AppError, FieldError, not_found
 from server.i18n import LOCAL_TZ
 from server.inspections import presence
 from server.inspections.forms import stored_form
-from server.inspections.models import Attachment, FormVersion, Inspection, Outcome
+from server.inspections.models import Attachment, FormVersion, Inspection, Outcome, ReviewState
 from server.inspections.schemas import InspectionIn, InspectionOut, LocationOut
 from server.planning.models import Assignment, AssignmentStop, StopStatus, TeamMember
 from server.registry.models import Establishment
@@ -82,16 +84,20 @@ async def _mark_stop(session: AsyncSession, inspection: Inspection, outcome: Out
         stop.inspection_id = inspection.id
 
 
-async def submit(
-    session: AsyncSession, user: CurrentUser, uuid: str, body: InspectionIn, settings: Settings,
+@dataclass(frozen=True)
+class Checked:
+    """A body that passed every check: the inspection columns that follow from it, and its findings."""
+
+    fields: dict[str, Any]
+    found: list[engine.Violation]
+    flags: list[str]
+
+
+async def check_body(
+    session: AsyncSession, user: CurrentUser, body: InspectionIn, settings: Settings,
     device_now: datetime | None = None, now: datetime | None = None,
-) -> tuple[InspectionOut, bool]:
-    """Store a submission once. Returns (inspection, created); the same body again is not an error,
-    another body under the same UUID is a 409."""
-    digest = body_hash(body)
-    existing = await session.scalar(select(Inspection).where(Inspection.uuid == uuid))
-    if existing is not None:
-        return await _replay(session, user, existing, digest), False
+) -> Checked:
+    """Validate a body against its exact form version, compute the violations and the presence check."""
     started, submitted = _aware(body.started_at, "started_at"), _aware(body.submitted_at, "submitted_at")
     if body.location is not None:
         _aware(body.location.captured_at, "location.captured_at")
@@ -119,15 +125,36 @@ async def submit(
     if check.proposed and establishment.proposed_lat is None:
         establishment.proposed_lat, establishment.proposed_lon = check.proposed
     loc = body.location
-    inspection = Inspection(
-        uuid=uuid, establishment_id=establishment.id, ward_id=establishment.ward_id,
-        year=started.astimezone(LOCAL_TZ).year, team_id=await _team_of(session, user.id), inspector_id=user.id,
+    fields = dict(
+        establishment_id=establishment.id, ward_id=establishment.ward_id,
+        year=started.astimezone(LOCAL_TZ).year,
         form_version_id=form_row.id, started_at=started, submitted_at=submitted, received_at=received,
         lat=loc.lat if loc else None, lon=loc.lon if loc else None, accuracy_m=loc.accuracy_m if loc else None,
         captured_at=loc.captured_at if loc else None, distance_m=check.distance_m, flags=check.flags,
         answers=msgspec.to_builtins(result.answers or {}), violations=msgspec.to_builtins(found),
-        violation_count=len(found), outcome=body.outcome.value, notes=body.notes, body_sha256=digest,
+        violation_count=len(found), outcome=body.outcome.value, notes=body.notes,
     )
+    return Checked(fields, found, check.flags)
+
+
+async def submit(
+    session: AsyncSession, user: CurrentUser, uuid: str, body: InspectionIn, settings: Settings,
+    device_now: datetime | None = None, now: datetime | None = None,
+) -> tuple[InspectionOut, bool]:
+    """Store a submission once. Returns (inspection, created); the same body again is not an error,
+    another body under the same UUID is a 409 (unless it fixes a returned inspection: a resubmission)."""
+    digest = body_hash(body)
+    existing = await session.scalar(select(Inspection).where(Inspection.uuid == uuid))
+    if existing is not None:
+        if (existing.review_state == ReviewState.RETURNED and existing.body_sha256 != digest
+                and existing.inspector_id == user.id):
+            from server.review.services import resubmit  # review builds on this module
+
+            return await resubmit(session, user, existing, body, settings, device_now, now), False
+        return await _replay(session, user, existing, digest), False
+    checked = await check_body(session, user, body, settings, device_now, now)
+    inspection = Inspection(uuid=uuid, team_id=await _team_of(session, user.id), inspector_id=user.id,
+                            body_sha256=digest, **checked.fields)
     try:
         async with session.begin_nested():
             session.add(inspection)
@@ -139,8 +166,8 @@ async def submit(
     await _mark_stop(session, inspection, body.outcome)
     out = await inspection_out(session, inspection)
     await record(session, user.id, Action.INSPECTION_CREATE, "inspection", uuid,
-                 after={"establishment_id": establishment.id, "body_sha256": digest, "flags": check.flags,
-                        "violations": [v.question_id for v in found]})
+                 after={"establishment_id": body.establishment_id, "body_sha256": digest, "flags": checked.flags,
+                        "violations": [v.question_id for v in checked.found]})
     return out, True
 
 

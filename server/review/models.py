@@ -40,6 +40,8 @@ class SubjectKind(enum.StrEnum):
 
 class Review(Base):
     __tablename__ = "reviews"
+    #: Plus ``ck_reviews_transition`` over (from_state, decision, to_state), attached by
+    #: server/review/transitions.py from the one transition table (the package imports it).
     __table_args__ = (enum_check("decision", Decision),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

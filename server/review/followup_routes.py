@@ -1,0 +1,102 @@
+"""Follow-up endpoints: record one on an inspection, close it, list those past their deadline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.guards import requires
+from server.auth.identity import CurrentUser
+from server.auth.models import Role
+from server.errors import AppError
+from server.review import followups
+from server.review.labels import CONTEXT
+from server.review.schemas import FollowUpIn, FollowUpOut, FollowUpUpdate
+from server.settings import Settings
+
+reviewers = [requires(Role.WARD_POLICE, Role.CITY_OFFICE)]
+
+
+@post("/api/v1/inspections/{uuid:str}/follow-ups", guards=reviewers, operation_id="createFollowUp",
+      tags=["review"], status_code=201)
+async def api_create(uuid: FromPath[str], data: JSONBody[FollowUpIn], db: NamedDependency[AsyncSession],
+                     user: NamedDependency[CurrentUser], settings: NamedDependency[Settings]) -> FollowUpOut:
+    return await followups.create_follow_up(db, settings, user, uuid, data)
+
+
+@patch("/api/v1/follow-ups/{follow_up_id:int}", guards=reviewers, operation_id="updateFollowUp", tags=["review"])
+async def api_update(follow_up_id: FromPath[int], data: JSONBody[FollowUpUpdate], db: NamedDependency[AsyncSession],
+                     user: NamedDependency[CurrentUser], settings: NamedDependency[Settings]) -> FollowUpOut:
+    return await followups.update_follow_up(db, settings, user, follow_up_id, data)
+
+
+@get("/api/v1/follow-ups", guards=reviewers, operation_id="listFollowUps", tags=["review"])
+async def api_list(db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
+                   overdue: FromQuery[bool] = False) -> list[FollowUpOut]:
+    return await followups.list_follow_ups(db, user, overdue=overdue)
+
+
+@get("/follow-ups", guards=reviewers, include_in_schema=False)
+async def list_page(db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser]) -> Template:
+    return Template("review_followups.html", context={
+        **CONTEXT,
+        "overdue": await followups.list_follow_ups(db, user, overdue=True),
+        "recent": await followups.list_follow_ups(db, user, limit=100),
+    })
+
+
+def _form_value(value: str) -> Any:
+    return value.strip() or None
+
+
+@post("/inspections/{uuid:str}/follow-ups", guards=reviewers, include_in_schema=False, status_code=303)
+async def create_submit(uuid: FromPath[str], data: URLEncodedBody[dict[str, str]], db: NamedDependency[AsyncSession],
+                        user: NamedDependency[CurrentUser], settings: NamedDependency[Settings]) -> Redirect:
+    target = f"/inspections/{uuid}/history"
+    raw = {k: _form_value(v) for k, v in data.items() if k != "_csrf_token"}
+    raw["note"] = raw.get("note") or ""
+    raw = {k: v for k, v in raw.items() if v is not None}
+    try:
+        body = msgspec.convert(raw, FollowUpIn, strict=False)
+        await followups.create_follow_up(db, settings, user, uuid, body)
+    except msgspec.ValidationError as exc:
+        return Redirect(target, query_params={"error": str(exc)}, status_code=303)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        await db.rollback()
+        return Redirect(target, query_params={"error": exc.detail}, status_code=303)
+    return Redirect(target, status_code=303)
+
+
+class StatusForm(msgspec.Struct):
+    status: str = ""
+    note: str = ""
+    next: str = "/follow-ups"
+
+
+@post("/follow-ups/{follow_up_id:int}/status", guards=reviewers, include_in_schema=False, status_code=303)
+async def status_submit(follow_up_id: FromPath[int], data: URLEncodedBody[StatusForm],
+                        db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
+                        settings: NamedDependency[Settings]) -> Redirect:
+    target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/follow-ups"
+    try:
+        update = msgspec.convert({"status": data.status, "note": data.note}, FollowUpUpdate)
+        await followups.update_follow_up(db, settings, user, follow_up_id, update)
+    except msgspec.ValidationError as exc:
+        return Redirect(target, query_params={"error": str(exc)}, status_code=303)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        await db.rollback()
+        return Redirect(target, query_params={"error": exc.detail}, status_code=303)
+    return Redirect(target, status_code=303)
+
+
+routes = [api_create, api_update, api_list, list_page, create_submit, status_submit]

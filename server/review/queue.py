@@ -1,0 +1,61 @@
+"""The review queue: inspections in the user's wards under the reviewer's filters, with counts per state.
+The page, its JSON twin and the exports share ``filtered``."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.identity import CurrentUser
+from server.auth.models import User
+from server.inspections.models import Inspection, ReviewState
+from server.registry.models import Establishment
+from server.review.schemas import QueueFilter, QueueItem, QueuePage
+from server.wards.models import Ward
+
+
+def filtered(query: Select, user: CurrentUser, f: QueueFilter, with_state: bool = True) -> Select:
+    """Apply the ward scope and the filters to a query that joins Inspection, Establishment and Ward."""
+    if user.ward_ids is not None:
+        query = query.where(Inspection.ward_id.in_(user.ward_ids))
+    if f.ward:
+        query = query.where(Ward.code == f.ward)
+    if f.state and with_state:
+        query = query.where(Inspection.review_state == f.state.value)
+    if f.type:
+        query = query.where(Establishment.type == f.type.value)
+    if f.violations is not None:
+        query = query.where(Inspection.violation_count > 0 if f.violations else Inspection.violation_count == 0)
+    if f.flag == "any":
+        query = query.where(cast(Inspection.flags, String).like('%"%'))
+    elif f.flag:
+        query = query.where(cast(Inspection.flags, String).like(f'%"{f.flag.replace("%", "")}"%'))
+    if f.year:
+        query = query.where(Inspection.year == f.year)
+    return query
+
+
+def base() -> Select:
+    return (select(Inspection, Establishment, Ward, User.username)
+            .join(Establishment, Establishment.id == Inspection.establishment_id)
+            .join(Ward, Ward.id == Inspection.ward_id)
+            .join(User, User.id == Inspection.inspector_id))
+
+
+def item(i: Inspection, e: Establishment, w: Ward, inspector: str) -> QueueItem:
+    return QueueItem(i.uuid, i.started_at, e.id, e.name, e.type, w.code, w.full_name, inspector, i.outcome,
+                     i.violation_count, list(i.flags or []), i.review_state, i.version)
+
+
+async def queue(session: AsyncSession, user: CurrentUser, f: QueueFilter, limit: int = 50,
+                offset: int = 0) -> QueuePage:
+    """One page of the queue (oldest waiting first), the total and the counts per state."""
+    counted = filtered(select(Inspection.review_state, func.count())
+                       .join(Establishment, Establishment.id == Inspection.establishment_id)
+                       .join(Ward, Ward.id == Inspection.ward_id), user, f, with_state=False)
+    per_state = dict((await session.execute(counted.group_by(Inspection.review_state))).tuples().all())
+    counts = {s.value: per_state.get(s.value, 0) for s in ReviewState}
+    total = counts[f.state.value] if f.state else sum(counts.values())
+    rows = await session.execute(filtered(base(), user, f).order_by(Inspection.started_at, Inspection.id)
+                                 .limit(limit).offset(offset))
+    return QueuePage([item(*row) for row in rows.tuples()], total, counts, limit, offset)

@@ -1,0 +1,1 @@
+"""webhooks domain: the outbox of signed notifications and its delivery loop."""
