@@ -122,7 +122,8 @@ async def checklist_submit(
     except AppError as exc:
         if exc.status_code != 422:
             raise
-        await db.rollback()
+        await db.rollback()  # nothing of a refused post is kept; reload what the page shows
+        establishment = await phone.establishment_for_check(db, user, establishment_id)
         problem = problem_of(exc)
         return _checklist(establishment, form, values=_Values(data), errors=problem.errors, status=422)
     inspection = await get_inspection(db, user, key)
