@@ -3,6 +3,7 @@
 from server import pages
 from server.audit import routes as audit
 from server.auth import routes as auth
+from server.coverage import routes as coverage
 from server.inspections import routes as inspections
 from server.registry import pages as registry_pages
 from server.registry import routes as registry
@@ -12,4 +13,5 @@ from server.webhooks import routes as webhooks
 
 ROUTES = [*pages.routes, *auth.routes, *wards.routes, *registry.routes, *registry_pages.routes, *audit.routes]
 ROUTES += [*inspections.routes]
+ROUTES += [*coverage.routes]
 ROUTES += [*review.routes, *webhooks.routes]

@@ -1,40 +1,83 @@
-"""Coverage per ward: the plan's first target (T1), computed by one SQL aggregation.
+"""Coverage per ward: the plan's first target (T1) and the city team's count (T2), by SQL aggregation.
 
-A business counts for a year when it operated at some time in that year: opened on or before 31 December
-(or no opening date) and not closed before 1 January. It is covered when it has at least one inspection
-in that year (Vietnamese time) whose review state is not ``rejected``.
+The rule, for a year Y (Vietnamese calendar year; ``Inspection.year`` is the local year of ``started_at``):
+
+- **Wards**: the units in force on 31 December of Y (or the newest configuration held), within the
+  user's scope. A business counts in the ward the registry holds it in (``Establishment.ward_id``).
+- **Counted businesses** (the denominator), every status but closed ones alike (a suspended business
+  still holds its certificate and must be checked):
+  * opened on or before 31 December of Y (or no opening date), and
+  * still open at the end of Y (no closing date and status not ``closed``, or closed after Y): counted;
+  * closed during Y (a closing date in Y, or status ``closed`` without a date): counted **only if it was
+    inspected in Y**. A business that shut before anyone could visit does not lower the ward's ratio; one
+    that was visited still counts as done;
+  * closed before Y: not counted.
+- **Inspected** (the numerator): counted businesses with at least one inspection in Y whose review
+  state is not ``rejected``; a business inspected twice counts once.
+- **City team** (T2): distinct businesses inspected in Y (not rejected) by teams of kind ``city``,
+  within the user's scope, against the plan's ``city_team_target``.
+- **Forecast**: linear at the pace so far. With ``d`` days of Y elapsed at the ``as_of`` day (local
+  time) out of ``D``, a ward's forecast is ``min(active, round(inspected * D / d))``; for a finished
+  year it is the actual count. Distinct businesses saturate, hence the cap.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-import msgspec
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.coverage.schemas import CityTeamOut, CoverageOut, WardCoverageOut
+from server.i18n import LOCAL_TZ
 from server.inspections.models import Inspection, ReviewState
-from server.planning.models import Plan
-from server.registry.models import Establishment
+from server.planning.models import Plan, PlanWardTarget, Team, TeamKind
+from server.registry.models import Establishment, EstablishmentStatus
+from server.tips.models import Hotspot, HotspotStatus, Tip, TipStatus
 from server.wards.models import Ward
 from server.wards.services import configuration_day, valid_on
 
-
-class WardCoverage(msgspec.Struct):
-    code: str
-    name: str
-    active: int
-    inspected: int
-    ratio: float
-    meets_target: bool
+WardCoverage = WardCoverageOut  # the name server.home uses
+DEFAULT_TARGET = 0.8
+DEFAULT_CITY_TEAM_TARGET = 35
+E, I = Establishment, Inspection  # noqa: E741 (short aliases keep the SQL readable)
 
 
-def operating_in(year: int):  # type: ignore[no-untyped-def]
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    return and_(
-        or_(Establishment.opened_on.is_(None), Establishment.opened_on <= end),
-        or_(Establishment.closed_on.is_(None), Establishment.closed_on >= start),
-    )
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The UTC instant at which ``day`` begins in Vietnamese time."""
+    return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def open_at_end(year: int) -> ColumnElement[bool]:
+    return or_(and_(E.closed_on.is_(None), E.status != EstablishmentStatus.CLOSED.value),
+               E.closed_on > year_bounds(year)[1])
+
+
+def closed_during(year: int) -> ColumnElement[bool]:
+    start, end = year_bounds(year)
+    return or_(and_(E.closed_on.is_(None), E.status == EstablishmentStatus.CLOSED.value),
+               and_(E.closed_on >= start, E.closed_on <= end))
+
+
+def candidate(year: int) -> ColumnElement[bool]:
+    """Businesses that may count in ``year``: those closed during it count only when inspected."""
+    end = year_bounds(year)[1]
+    return and_(or_(E.opened_on.is_(None), E.opened_on <= end), or_(open_at_end(year), closed_during(year)))
+
+
+def counted_inspection(year: int, before: datetime | None = None) -> ColumnElement[bool]:
+    cond = and_(I.year == year, I.review_state != ReviewState.REJECTED.value)
+    return and_(cond, I.started_at < before) if before is not None else cond
+
+
+def inspected_exists(year: int, before: datetime | None = None) -> ColumnElement[bool]:
+    return exists(select(literal(1)).where(I.establishment_id == E.id, counted_inspection(year, before)))
 
 
 async def plan_for(session: AsyncSession, year: int) -> Plan | None:
@@ -45,36 +88,250 @@ async def latest_plan_year(session: AsyncSession) -> int:
     return await session.scalar(select(func.max(Plan.year))) or date.today().year
 
 
+async def ward_ids_in_force(session: AsyncSession, year: int) -> Select[tuple[int]]:
+    return valid_on(await configuration_day(session, year_bounds(year)[1]))
+
+
+def _scoped(query: Select[Any], column: Any, ward_ids: frozenset[int] | None) -> Select[Any]:
+    return query if ward_ids is None else query.where(column.in_(sorted(ward_ids)))
+
+
+def as_of_day(year: int, as_of: date | None = None, today: date | None = None) -> date:
+    """The day the figures stand at: ``as_of`` (clamped to the year) or today, or 31 December if past."""
+    start, end = year_bounds(year)
+    day = as_of or today or datetime.now(LOCAL_TZ).date()
+    return min(max(day, start), end)
+
+
+def forecast(inspected: int, active: int, year: int, day: date) -> int:
+    start, end = year_bounds(year)
+    if day >= end:
+        return inspected
+    elapsed, total = (day - start).days + 1, (end - start).days + 1
+    return min(active, round(inspected * total / elapsed))
+
+
+def still_to_target(inspected: int, active: int, target: float) -> int:
+    return max(0, math.ceil(round(target * active, 9)) - inspected)
+
+
 async def ward_coverage(
-    session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None
-) -> list[WardCoverage]:
-    """One row per ward in force that year (within ``ward_ids`` when given), sorted by ward code."""
+    session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None, *,
+    as_of: date | None = None, today: date | None = None,
+) -> list[WardCoverageOut]:
+    """One row per ward in force that year (within ``ward_ids`` when given), sorted by ward code.
+
+    Three aggregations joined to the wards: businesses open at the year's end (no inspections needed),
+    and the inspected businesses (a semi-join on ``ix_inspections_establishment_year``) with those of
+    them that closed during the year, which join the denominator.
+    """
     plan = await plan_for(session, year)
-    target = plan.ward_target_ratio if plan else 0.8
-    day = await configuration_day(session, date(year, 12, 31))
-    inspected = (
-        select(Inspection.establishment_id)
-        .where(Inspection.year == year, Inspection.review_state != ReviewState.REJECTED.value)
-        .distinct()
-        .subquery()
+    default_target = plan.ward_target_ratio if plan else DEFAULT_TARGET
+    in_force = await ward_ids_in_force(session, year)
+    day = as_of_day(year, as_of, today)
+    before = local_midnight_utc(day + timedelta(days=1)) if as_of is not None and day < year_bounds(year)[1] else None
+    end = year_bounds(year)[1]
+    opened = or_(E.opened_on.is_(None), E.opened_on <= end)
+    still_open = _scoped(
+        select(E.ward_id.label("ward_id"), func.count().label("n"))
+        .where(E.ward_id.in_(in_force), opened, open_at_end(year)).group_by(E.ward_id),
+        E.ward_id, ward_ids,
+    ).subquery("still_open")
+    done = _scoped(
+        select(E.ward_id.label("ward_id"), func.count().label("n"),
+               func.sum(case((closed_during(year), 1), else_=0)).label("closed"))
+        .where(E.ward_id.in_(in_force), candidate(year), inspected_exists(year, before)).group_by(E.ward_id),
+        E.ward_id, ward_ids,
+    ).subquery("done")
+    targets = (select(PlanWardTarget.ward_id, PlanWardTarget.target_ratio)
+               .where(PlanWardTarget.plan_id == (plan.id if plan else -1)).subquery("targets"))
+    query = _scoped(
+        select(Ward.code, Ward.full_name, targets.c.target_ratio,
+               func.coalesce(still_open.c.n, 0), func.coalesce(done.c.n, 0), func.coalesce(done.c.closed, 0))
+        .outerjoin(still_open, still_open.c.ward_id == Ward.id)
+        .outerjoin(done, done.c.ward_id == Ward.id)
+        .outerjoin(targets, targets.c.ward_id == Ward.id)
+        .where(Ward.id.in_(in_force)).order_by(Ward.code),
+        Ward.id, ward_ids,
     )
-    query = (
-        select(
-            Ward.code, Ward.full_name,
-            func.count(distinct(Establishment.id)),
-            func.count(distinct(inspected.c.establishment_id)),
-        )
-        .select_from(Ward)
-        .outerjoin(Establishment, and_(Establishment.ward_id == Ward.id, operating_in(year)))
-        .outerjoin(inspected, inspected.c.establishment_id == Establishment.id)
-        .where(Ward.id.in_(valid_on(day)))
-        .group_by(Ward.code, Ward.full_name)
-        .order_by(Ward.code)
-    )
-    if ward_ids is not None:
-        query = query.where(Ward.id.in_(ward_ids))
     out = []
-    for code, name, active, done in (await session.execute(query)).all():
-        ratio = done / active if active else 0.0
-        out.append(WardCoverage(code, name, active, done, round(ratio, 4), active > 0 and ratio >= target))
+    for code, name, ward_target, open_n, inspected, closed in (await session.execute(query)).all():
+        target = default_target if ward_target is None else ward_target
+        active = int(open_n) + int(closed)
+        inspected = int(inspected)
+        ratio = inspected / active if active else 0.0
+        guess = forecast(inspected, active, year, day)
+        out.append(WardCoverageOut(
+            code=code, name=name, active=active, inspected=inspected, ratio=round(ratio, 4),
+            meets_target=active > 0 and ratio >= target, target=target,
+            to_target=still_to_target(inspected, active, target), forecast=guess,
+            forecast_ratio=round(guess / active, 4) if active else 0.0,
+        ))
     return out
+
+
+async def city_team_inspected(session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None) -> int:
+    """Distinct businesses inspected in ``year`` (not rejected) by teams of kind ``city``."""
+    city_teams = select(Team.id).where(Team.kind == TeamKind.CITY.value)
+    query = select(func.count(func.distinct(I.establishment_id))).where(
+        counted_inspection(year), I.team_id.in_(city_teams))
+    return int(await session.scalar(_scoped(query, I.ward_id, ward_ids)) or 0)
+
+
+async def monthly_inspected(session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None) -> list[int]:
+    """Counted businesses inspected by the end of each local month of ``year`` (12 cumulative values)."""
+    in_force = await ward_ids_in_force(session, year)
+    firsts = _scoped(
+        select(I.establishment_id, func.min(I.started_at).label("first"))
+        .join(E, E.id == I.establishment_id)
+        .where(counted_inspection(year), E.ward_id.in_(in_force), candidate(year))
+        .group_by(I.establishment_id),
+        E.ward_id, ward_ids,
+    ).subquery("firsts")
+    starts = [local_midnight_utc(date(year, m, 1)) for m in range(2, 13)]
+    month = case(*[(firsts.c.first < s, m) for m, s in enumerate(starts, start=1)], else_=12).label("month")
+    rows = (await session.execute(select(month, func.count()).group_by(month))).all()
+    per_month = dict.fromkeys(range(1, 13), 0) | {int(m): int(n) for m, n in rows}
+    total, out = 0, []
+    for m in range(1, 13):
+        total += per_month[m]
+        out.append(total)
+    return out
+
+
+async def coverage(
+    session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None, *,
+    as_of: date | None = None, today: date | None = None, with_months: bool = True,
+) -> CoverageOut:
+    """Everything the dashboard, the API and the report show for a year, within the user's scope."""
+    plan = await plan_for(session, year)
+    wards = await ward_coverage(session, year, ward_ids, as_of=as_of, today=today)
+    months = await monthly_inspected(session, year, ward_ids) if with_months else []
+    return CoverageOut(
+        year=year, target=plan.ward_target_ratio if plan else DEFAULT_TARGET, wards=wards,
+        wards_meeting_target=sum(w.meets_target for w in wards),
+        city_team=CityTeamOut(target=plan.city_team_target if plan else DEFAULT_CITY_TEAM_TARGET,
+                              inspected=await city_team_inspected(session, year, ward_ids)),
+        as_of=as_of_day(year, as_of, today).isoformat(), months=months,
+        active=sum(w.active for w in wards), inspected=sum(w.inspected for w in wards),
+    )
+
+
+def by_gap(wards: list[WardCoverageOut]) -> list[WardCoverageOut]:
+    """Furthest behind first: by the gap between target and ratio, then by businesses still to inspect."""
+    return sorted(wards, key=lambda w: (-(w.target - w.ratio), -w.to_target, w.code))
+
+
+class PointState:
+    NOT_INSPECTED = "not_inspected"
+    INSPECTED = "inspected"
+    VIOLATIONS = "violations"
+
+
+async def establishment_states(
+    session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None, *,
+    type_: str | None = None, only_uninspected: bool = False, limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The counted businesses of the year with their state: not inspected, inspected, violations found
+    (an inspection that year, not rejected, with violations or the outcome ``violations``)."""
+    in_force = await ward_ids_in_force(session, year)
+    visits = (
+        select(I.establishment_id.label("eid"), func.count().label("n"),
+               func.max(case((or_(I.violation_count > 0, I.outcome == "violations"), 1), else_=0)).label("bad"))
+        .where(counted_inspection(year)).group_by(I.establishment_id).subquery("visits")
+    )
+    query = _scoped(
+        select(E.id, E.name, E.type, E.address, E.lat, E.lon, E.status, Ward.code, visits.c.n, visits.c.bad)
+        .join(Ward, Ward.id == E.ward_id)
+        .outerjoin(visits, visits.c.eid == E.id)
+        .where(E.ward_id.in_(in_force), candidate(year), or_(open_at_end(year), visits.c.n.is_not(None)))
+        .order_by(Ward.code, E.name, E.id),
+        E.ward_id, ward_ids,
+    )
+    if type_:
+        query = query.where(E.type == type_)
+    if only_uninspected:
+        query = query.where(visits.c.n.is_(None))
+    if limit is not None:
+        query = query.limit(limit)
+    out = []
+    for eid, name, kind, address, lat, lon, status, code, n, bad in (await session.execute(query)).all():
+        state = PointState.NOT_INSPECTED if n is None else PointState.VIOLATIONS if bad else PointState.INSPECTED
+        out.append({"id": eid, "name": name, "type": kind, "address": address, "lat": lat, "lon": lon,
+                    "status": status, "ward": code, "state": state, "inspections": int(n or 0)})
+    return out
+
+
+async def ward_shapes(session: AsyncSession, codes: list[str], year: int) -> dict[str, dict[str, Any]]:
+    """GeoJSON geometry of the wards in force in ``year`` with these codes."""
+    in_force = await ward_ids_in_force(session, year)
+    rows = await session.execute(select(Ward.code, Ward.geometry).where(Ward.id.in_(in_force), Ward.code.in_(codes)))
+    return {code: geometry for code, geometry in rows.all()}
+
+
+async def ward_in_scope(session: AsyncSession, code: str, year: int, ward_ids: frozenset[int] | None) -> Ward | None:
+    """The ward in force in ``year`` with ``code``, or None when unknown or outside the user's scope."""
+    in_force = await ward_ids_in_force(session, year)
+    query = _scoped(select(Ward).where(Ward.code == code, Ward.id.in_(in_force)), Ward.id, ward_ids)
+    return await session.scalar(query)
+
+
+#: BLTTHS 2015 Đ147 k1: a report of a crime is resolved within 20 days of receipt (the base limit).
+BASE_TIP_LIMIT = timedelta(days=20)
+
+
+async def tips_on_time(session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None,
+                       now: datetime | None = None) -> dict[str, int]:
+    """T3 for the tips received in ``year`` (local time): how many were handled on time.
+
+    A tip is *on time* when resolved (or lawfully suspended) without missing a deadline: the tips
+    register's ``missed_deadline`` flag where it exists, else resolved within 20 days of receipt
+    (BLTTHS Đ147 k1). *Late*: resolved after a missed deadline. *Overdue*: still open past its next
+    deadline (``next_due_at``, else receipt + 20 days). *Running*: open, not yet due. The ratio is
+    on time / (on time + late + overdue).
+    """
+    now = now or datetime.now(UTC)
+    start, end = (local_midnight_utc(date(year, 1, 1)), local_midnight_utc(date(year + 1, 1, 1)))
+    missed = getattr(Tip, "missed_deadline", None)
+    next_due = getattr(Tip, "next_due_at", None)
+    cols = [Tip.status, Tip.received_at, Tip.resolved_at, missed if missed is not None else literal(False),
+            next_due if next_due is not None else literal(None)]
+    query = _scoped(select(*cols).where(Tip.received_at >= start, Tip.received_at < end), Tip.ward_id, ward_ids)
+    counts = dict.fromkeys(("received", "on_time", "late", "overdue", "running"), 0)
+    closed = (TipStatus.RESOLVED.value, TipStatus.SUSPENDED.value)
+    for status, received, resolved, was_missed, due in (await session.execute(query)).all():
+        counts["received"] += 1
+        if status in closed:
+            late = bool(was_missed) if missed is not None else (
+                resolved is None or resolved > received + BASE_TIP_LIMIT)
+            counts["late" if late else "on_time"] += 1
+        else:
+            limit = due if next_due is not None and due is not None else received + BASE_TIP_LIMIT
+            counts["overdue" if limit < now or was_missed else "running"] += 1
+    return counts
+
+
+async def hotspots_in_year(session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None
+                           ) -> dict[str, Any]:
+    """T4: hotspots known during ``year`` (opened by its end, not eradicated before it), how many were
+    eradicated in it, and how many are still active or monitored at its end; also per ward id."""
+    start, end = year_bounds(year)
+    eradicated = and_(Hotspot.eradicated_on >= start, Hotspot.eradicated_on <= end)
+    remaining = or_(Hotspot.eradicated_on.is_(None), Hotspot.eradicated_on > end)
+    remaining = and_(remaining, or_(Hotspot.status != HotspotStatus.ERADICATED.value, Hotspot.eradicated_on > end))
+    query = _scoped(
+        select(Hotspot.ward_id, func.count(), func.sum(case((eradicated, 1), else_=0)),
+               func.sum(case((remaining, 1), else_=0)))
+        .where(Hotspot.opened_on <= end, or_(Hotspot.eradicated_on.is_(None), Hotspot.eradicated_on >= start))
+        .group_by(Hotspot.ward_id),
+        Hotspot.ward_id, ward_ids,
+    )
+    per_ward = {wid: {"known": int(k), "eradicated": int(e or 0), "remaining": int(r or 0)}
+                for wid, k, e, r in (await session.execute(query)).all()}
+    total = {key: sum(v[key] for v in per_ward.values()) for key in ("known", "eradicated", "remaining")}
+    return {**total, "per_ward": per_ward}
+
+
+async def ward_ids_by_code(session: AsyncSession, year: int) -> dict[str, int]:
+    in_force = await ward_ids_in_force(session, year)
+    return {code: wid for code, wid in (await session.execute(select(Ward.code, Ward.id).where(Ward.id.in_(in_force))))}

@@ -1,0 +1,131 @@
+"""Coverage maps: no CDN, one choropleth feature per ward, names escaped, scripts under the CSP nonce,
+businesses filtered by type."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import TestClient
+from markupsafe import escape
+
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import login
+from tests.dbs import execute
+
+HAM_RONG = "14755"
+EVIL = '<img src=x onerror="alert(1)">Karaoke </script><script>alert(2)</script>'
+
+
+def geojson_layers(page: str) -> list[dict]:  # type: ignore[type-arg]
+    """The data of every ward layer (maps.leaflet.GeoJsonLayer puts it on its own line)."""
+    return [json.loads(m) for m in re.findall(r"^var \w+_data = (\{.*\});$", page, re.M)]
+
+
+def external_urls(page: str) -> list[str]:
+    return re.findall(r'(?:src|href)\s*=\s*["\']((?:https?:)?//[^"\']+)', page)
+
+
+def test_map_loads_leaflet_from_the_app_and_nothing_from_a_cdn(as_user) -> None:  # type: ignore[no-untyped-def]
+    city = as_user("cityoffice")
+    for path in ("/coverage/map", f"/coverage/wards/{HAM_RONG}"):
+        page = city.get(path).text
+        assert '<script src="/vendor/leaflet/leaflet.js"' in page or "/vendor/leaflet/leaflet.js" in page
+        assert "/vendor/leaflet/leaflet.css" in page
+        assert external_urls(page) == []
+        for needle in ("cdn", "jquery", "bootstrap", "font-awesome", "unpkg", "jsdelivr", "tile.openstreetmap"):
+            assert needle not in page.lower(), needle
+    assert city.get("/vendor/leaflet/leaflet.js").status_code == 200
+    assert city.get("/vendor/leaflet/leaflet.css").status_code == 200
+
+
+@pytest.fixture
+def tiled(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(**{**{f: getattr(settings, f) for f in settings.__struct_fields__},
+                                           "tile_url": "https://tiles.example.org/{z}/{x}/{y}.png"}))) as c:
+        yield login(c, "cityoffice")
+
+
+def test_tiles_come_from_the_setting_only(tiled: TestClient) -> None:
+    response = tiled.get("/coverage/map")
+    page = response.text
+    assert "https://tiles.example.org/{z}/{x}/{y}.png" in page
+    assert external_urls(page) == []
+    assert "https://tiles.example.org" in response.headers["content-security-policy"]
+
+
+def test_choropleth_has_one_feature_per_ward_with_its_figures(as_user) -> None:  # type: ignore[no-untyped-def]
+    city = as_user("cityoffice")
+    body = city.get("/api/v1/coverage", params={"year": 2023}).json()
+    page = city.get("/coverage/map", params={"year": 2023}).text
+    [layer] = geojson_layers(page)
+    features = layer["features"]
+    assert len(features) == 34
+    assert sorted(f["properties"]["code"] for f in features) == sorted(w["code"] for w in body["wards"])
+    colours = {f["properties"]["code"]: f["properties"]["style"]["fillColor"] for f in features}
+    for w in body["wards"]:
+        assert (colours[w["code"]] == "#1a9850") == w["meets_target"]
+        popup = next(f["properties"]["popup"] for f in features if f["properties"]["code"] == w["code"])
+        assert html.escape(w["name"]) in popup and f"{w['inspected']}/{w['active']}" in popup
+    assert "kt-legend" in page and "80 %" in page
+
+
+def test_every_inline_script_carries_the_csp_nonce(as_user) -> None:  # type: ignore[no-untyped-def]
+    response = as_user("cityoffice").get("/coverage/map")
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["content-security-policy"]).group(1)
+    tags = re.findall(r"<script\b[^>]*>", response.text)
+    assert len(tags) >= 2
+    assert all(f'nonce="{nonce}"' in tag for tag in tags)
+
+
+def test_injected_names_show_as_text(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    target = execute(database_url, """SELECT e.id FROM establishments e JOIN wards w ON w.id = e.ward_id
+        WHERE w.code = :c AND e.status = 'active' AND e.closed_on IS NULL
+        AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.establishment_id = e.id) ORDER BY e.id""",
+                     {"c": HAM_RONG})[0][0]
+    execute(database_url, "UPDATE establishments SET name = :n, address = :n WHERE id = :e", {"n": EVIL, "e": target})
+    execute(database_url, "UPDATE wards SET full_name = :n WHERE code = :c", {"n": "Phường " + EVIL, "c": HAM_RONG})
+    city = as_user("cityoffice")
+    for path in ("/coverage/map", f"/coverage/wards/{HAM_RONG}", "/coverage"):
+        page = city.get(path).text
+        assert "<img src=x" not in page and "<script>alert(2)" not in page, path
+        assert "alert(1)" in page  # the name is there, as text
+    ward_page = city.get(f"/coverage/wards/{HAM_RONG}").text
+    assert f'<td>{escape(EVIL)}</td>' in ward_page  # the list of businesses still to inspect
+    [layer] = geojson_layers(city.get("/coverage/map").text)
+    ham_rong = next(f for f in layer["features"] if f["properties"]["code"] == HAM_RONG)
+    assert ham_rong["properties"]["tooltip"] == html.escape("Phường " + EVIL)
+    assert ham_rong["properties"]["popup"].startswith(html.escape("Phường " + EVIL))
+    assert json.dumps(html.escape(EVIL), ensure_ascii=False).replace("</", "<\\/") in city.get("/coverage/map").text
+
+
+def test_businesses_are_coloured_by_state_and_filtered_by_type(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    city = as_user("cityoffice")
+    ward_page = city.get(f"/coverage/wards/{HAM_RONG}", params={"year": 2023})
+    page = ward_page.text
+    body = {w["code"]: w for w in city.get("/api/v1/coverage", params={"year": 2023}).json()["wards"]}[HAM_RONG]
+    assert page.count("L.circleMarker(") == body["active"]
+    assert page.count("<tr data-id=") == body["active"] - body["inspected"]
+    assert page.count('"fillColor": "#222222"') == body["active"] - body["inspected"]
+    assert page.count('"fillColor": "#2b83ba"') + page.count('"fillColor": "#c51b7d"') == body["inspected"]
+    karaoke = city.get(f"/coverage/wards/{HAM_RONG}", params={"year": 2023, "type": "karaoke"}).text
+    n = karaoke.count("L.circleMarker(")
+    assert 0 < n < body["active"]
+    city_map = city.get("/coverage/map", params={"year": 2023, "type": "karaoke"}).text
+    all_karaoke = city_map.count("L.circleMarker(")
+    assert all_karaoke > n
+    assert city.get("/coverage/map", params={"hide_points": "true"}).text.count("L.circleMarker(") == 0
+    assert city.get("/coverage/map", params={"type": "casino"}).status_code == 400
+
+
+def test_a_violation_turns_a_point_purple(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    city = as_user("cityoffice")
+    before = city.get(f"/coverage/wards/{HAM_RONG}").text.count('"fillColor": "#c51b7d"')
+    execute(database_url, """UPDATE inspections SET violation_count = 2, outcome = 'violations'
+        WHERE id = (SELECT min(id) FROM inspections WHERE ward_id = (SELECT id FROM wards WHERE code = :c))""",
+            {"c": HAM_RONG})
+    assert city.get(f"/coverage/wards/{HAM_RONG}").text.count('"fillColor": "#c51b7d"') == before + 1
