@@ -5,6 +5,8 @@ from server.audit import routes as audit
 from server.auth import routes as auth
 from server.coverage import routes as coverage
 from server.inspections import routes as inspections
+from server.planning import pages as planning_pages
+from server.planning import routes as planning
 from server.registry import pages as registry_pages
 from server.registry import routes as registry
 from server.review import routes as review
@@ -15,3 +17,4 @@ ROUTES = [*pages.routes, *auth.routes, *wards.routes, *registry.routes, *registr
 ROUTES += [*inspections.routes]
 ROUTES += [*coverage.routes]
 ROUTES += [*review.routes, *webhooks.routes]
+ROUTES += [*planning.routes, *planning_pages.routes]
