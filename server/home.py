@@ -16,6 +16,7 @@ from server.inspections.models import Inspection, ReviewState
 from server.planning.models import Assignment, AssignmentStop, TeamMember
 from server.registry.models import Establishment
 from server.review.services import returned_to
+from server.tips.ontime import reminders as tip_reminders
 from server.wards.models import Ward
 
 
@@ -51,6 +52,7 @@ async def home_context(session: AsyncSession, user: CurrentUser) -> dict[str, An
     ctx: dict[str, Any] = {}
     year = await latest_plan_year(session)
     ctx["year"] = year
+    ctx["tip_reminders"] = await tip_reminders(session, user)
     if user.has(Role.INSPECTOR, Role.TEAM_LEAD):
         ctx["returned"] = await returned_to(session, user)
         ctx["visits"] = await todays_visits(session, user)

@@ -7,13 +7,13 @@ from server.inspections.models import Attachment, FormVersion, Inspection, Inspe
 from server.planning.models import Assignment, AssignmentStop, Plan, PlanWardTarget, Team, TeamMember
 from server.registry.models import Establishment
 from server.review.models import FollowUp, Review
-from server.tips.models import Hotspot, Tip, TipInspection
+from server.tips.models import Hotspot, HotspotEvent, PublicPost, Tip, TipEvent, TipInspection
 from server.wards.models import Ward
 from server.webhooks.models import WebhookDelivery
 
 __all__ = [
-    "Assignment", "AssignmentStop", "Attachment", "AuditEvent", "AuthSession", "Base", "Establishment",
-    "FollowUp", "FormVersion", "Hotspot", "Inspection", "InspectionMember", "InspectionVersion",
-    "LoginAttempt", "Plan", "PlanWardTarget", "Review", "Team", "TeamMember", "Tip", "TipInspection",
+    "Assignment", "AssignmentStop", "Attachment", "AuditEvent", "AuthSession", "Base", "Establishment", "FollowUp",
+    "FormVersion", "Hotspot", "HotspotEvent", "Inspection", "InspectionMember", "InspectionVersion", "LoginAttempt",
+    "Plan", "PlanWardTarget", "PublicPost", "Review", "Team", "TeamMember", "Tip", "TipEvent", "TipInspection",
     "User", "UserRole", "UserWard", "Ward", "WebhookDelivery",
 ]

@@ -1,0 +1,81 @@
+"""Hotspot pages: the register with its map layer and counts per ward, one hotspot with its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.guards import requires
+from server.auth.identity import CurrentUser
+from server.errors import AppError, problem_of
+from server.settings import Settings
+from server.tips import hotspots, labels, services
+from server.tips.forms import HotspotForm, HotspotStatusForm, convert
+from server.tips.schemas import HotspotIn, HotspotStatusIn
+
+staff = [requires(*services.INTAKE_ROLES)]
+managers = [requires(*services.MANAGERS)]
+
+
+async def _register(db: AsyncSession, user: CurrentUser, settings: Settings, form: HotspotForm | None = None,
+                    error: Any = None, status: int = 200, status_filter: str | None = None) -> Template:
+    items = await hotspots.list_hotspots(db, user, status=status_filter)
+    return Template("hotspots.html", status_code=status, context={
+        "L": labels, "items": items, "counts": await hotspots.counts(db, user),
+        "map_html": await hotspots.map_html(db, user, items, settings.tile_url),
+        "form": form or HotspotForm(), "error": error, "may_create": user.has(*services.MANAGERS),
+        "status_filter": status_filter or ""})
+
+
+@get("/hotspots", guards=staff, include_in_schema=False)
+async def hotspots_page(db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
+                        settings: NamedDependency[Settings], tip: FromQuery[str] = "",
+                        status: FromQuery[str] = "") -> Template:
+    return await _register(db, user, settings, HotspotForm(tip_id=tip),
+                           status_filter=status if status in labels.HOTSPOT_STATUSES else None)
+
+
+@post("/hotspots", guards=managers, include_in_schema=False, status_code=303)
+async def hotspot_create(data: URLEncodedBody[HotspotForm], db: NamedDependency[AsyncSession],
+                         user: NamedDependency[CurrentUser], settings: NamedDependency[Settings]) -> Response[Any]:
+    try:
+        spot = await hotspots.create_hotspot(db, user, convert(data, HotspotIn))
+    except AppError as exc:
+        await db.rollback()
+        return await _register(db, user, settings, data, problem_of(exc), exc.status_code)
+    return Redirect(f"/hotspots/{spot.id}", status_code=303)
+
+
+async def _detail(db: AsyncSession, user: CurrentUser, hotspot_id: int, error: Any = None,
+                  status: int = 200) -> Template:
+    spot = await hotspots.get_hotspot(db, user, hotspot_id)
+    return Template("hotspot.html", status_code=status, context={
+        "L": labels, "h": spot, "next": sorted(hotspots.NEXT[spot.status]), "error": error,
+        "may_change": user.has(*services.MANAGERS)})
+
+
+@get("/hotspots/{hotspot_id:int}", guards=staff, include_in_schema=False)
+async def hotspot_page(hotspot_id: FromPath[int], db: NamedDependency[AsyncSession],
+                       user: NamedDependency[CurrentUser]) -> Template:
+    return await _detail(db, user, hotspot_id)
+
+
+@post("/hotspots/{hotspot_id:int}/status", guards=managers, include_in_schema=False, status_code=303)
+async def hotspot_status(hotspot_id: FromPath[int], data: URLEncodedBody[HotspotStatusForm],
+                         db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser]) -> Response[Any]:
+    try:
+        await hotspots.set_status(db, user, hotspot_id, convert(data, HotspotStatusIn))
+    except AppError as exc:
+        await db.rollback()
+        if exc.status_code == 404:
+            raise
+        return await _detail(db, user, hotspot_id, problem_of(exc), exc.status_code)
+    return Redirect(f"/hotspots/{hotspot_id}", status_code=303)
+
+
+routes = [hotspots_page, hotspot_create, hotspot_page, hotspot_status]

@@ -1,0 +1,180 @@
+"""The hotspot register: places suspected of prostitution, opened from a tip or an inspection, followed
+active → monitored → eradicated with the evidence and date of each step; counts per ward and a map layer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from maps.render import MapPoint, map_fragment, points_layer, ward_map
+from server.audit.actions import Action
+from server.audit.services import record
+from server.auth.identity import CurrentUser
+from server.auth.models import User
+from server.errors import AppError, not_found
+from server.i18n import LOCAL_TZ, gettext, nfc
+from server.inspections.models import Inspection
+from server.registry.models import Establishment
+from server.tips.labels import HOTSPOT_STATUSES
+from server.tips.models import Hotspot, HotspotEvent, HotspotStatus
+from server.tips.places import invalid, resolve_place
+from server.tips.schemas import HotspotCount, HotspotEventOut, HotspotIn, HotspotOut, HotspotStatusIn
+from server.tips.services import load_tip
+from server.wards.models import Ward
+from server.wards.services import configuration_day, valid_on
+
+H = HotspotStatus
+#: The one table of hotspot status changes (a broken-up place that comes back is active again).
+NEXT: dict[str, frozenset[str]] = {
+    H.ACTIVE: frozenset({H.MONITORED}),
+    H.MONITORED: frozenset({H.ERADICATED, H.ACTIVE}),
+    H.ERADICATED: frozenset({H.ACTIVE}),
+}
+COLORS = {H.ACTIVE.value: "#d62728", H.MONITORED.value: "#ff7f0e", H.ERADICATED.value: "#2ca02c"}
+
+
+def today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def scoped(query: Select, user: CurrentUser) -> Select:
+    return query if user.ward_ids is None else query.where(Hotspot.ward_id.in_(user.ward_ids))
+
+
+def _base() -> Select:
+    return (select(Hotspot, Ward, Establishment).join(Ward, Ward.id == Hotspot.ward_id)
+            .outerjoin(Establishment, Establishment.id == Hotspot.establishment_id))
+
+
+def _out(h: Hotspot, w: Ward, e: Establishment | None, history: list[HotspotEventOut] | None = None) -> HotspotOut:
+    return HotspotOut(id=h.id, name=h.name, ward=w.code, ward_name=w.full_name, establishment_id=h.establishment_id,
+                      establishment_name=e.name if e else None, lat=h.lat, lon=h.lon, status=h.status,
+                      evidence=h.evidence, opened_on=h.opened_on, monitored_on=h.monitored_on,
+                      eradicated_on=h.eradicated_on, tip_id=h.tip_id, inspection_id=h.inspection_id,
+                      history=history or [])
+
+
+async def list_hotspots(session: AsyncSession, user: CurrentUser, *, status: str | None = None,
+                        ward: str | None = None) -> list[HotspotOut]:
+    query = scoped(_base(), user)
+    if status:
+        query = query.where(Hotspot.status == status)
+    if ward:
+        query = query.where(Ward.code == ward)
+    rows = (await session.execute(query.order_by(Hotspot.opened_on.desc(), Hotspot.id.desc()))).all()
+    return [_out(*row) for row in rows]
+
+
+async def get_hotspot(session: AsyncSession, user: CurrentUser, hotspot_id: int) -> HotspotOut:
+    row = (await session.execute(scoped(_base(), user).where(Hotspot.id == hotspot_id))).first()
+    if row is None:
+        raise not_found("hotspot")
+    events = (await session.execute(
+        select(HotspotEvent, User.username).outerjoin(User, User.id == HotspotEvent.actor_id)
+        .where(HotspotEvent.hotspot_id == hotspot_id).order_by(HotspotEvent.on, HotspotEvent.id))).all()
+    return _out(*row, [HotspotEventOut(e.status, e.on, e.evidence, name) for e, name in events])
+
+
+async def create_hotspot(session: AsyncSession, user: CurrentUser, data: HotspotIn) -> Hotspot:
+    """A hotspot from a tip, an inspection, or a place given directly; it opens ``active``."""
+    establishment_id, lat, lon, ward = data.establishment_id, data.lat, data.lon, data.ward
+    ward_id: int | None = None
+    inspection_id = None
+    if data.tip_id is not None:
+        tip = await load_tip(session, user, data.tip_id)
+        establishment_id = establishment_id or tip.establishment_id
+        ward_id, lat, lon = tip.ward_id, lat if lat is not None else tip.lat, lon if lon is not None else tip.lon
+    if data.inspection:
+        ref = data.inspection.strip()
+        inspection = await session.scalar(select(Inspection).where(
+            Inspection.id == int(ref) if ref.isdigit() else Inspection.uuid == ref))
+        if inspection is None or not user.sees_ward(inspection.ward_id):
+            raise invalid("inspection", "not_found", "no such inspection in your wards")
+        inspection_id, establishment_id = inspection.id, establishment_id or inspection.establishment_id
+    establishment_id, placed_ward, lat, lon = await resolve_place(session, user, establishment_id, lat, lon, ward)
+    ward_id = placed_ward or ward_id
+    if ward_id is None:
+        raise invalid("ward", "required", "give a tip, an inspection, a business, a map point or the ward")
+    opened = data.opened_on or today()
+    if opened > today():
+        raise invalid("opened_on", "future", "the date is in the future")
+    spot = Hotspot(name=nfc(data.name.strip()), ward_id=ward_id, establishment_id=establishment_id, lat=lat, lon=lon,
+                   status=H.ACTIVE.value, evidence=nfc(data.evidence.strip()), opened_on=opened, tip_id=data.tip_id,
+                   inspection_id=inspection_id)
+    if not spot.name:
+        raise invalid("name", "required", "name the hotspot")
+    session.add(spot)
+    await session.flush()
+    session.add(HotspotEvent(hotspot_id=spot.id, status=H.ACTIVE.value, on=opened, evidence=spot.evidence,
+                             actor_id=user.id))
+    await record(session, user.id, Action.HOTSPOT_CREATE, "hotspot", spot.id,
+                 after={"ward_id": ward_id, "establishment_id": establishment_id, "tip_id": data.tip_id,
+                        "inspection_id": inspection_id, "status": spot.status, "opened_on": opened.isoformat()})
+    return spot
+
+
+async def set_status(session: AsyncSession, user: CurrentUser, hotspot_id: int, data: HotspotStatusIn) -> Hotspot:
+    spot = await session.scalar(scoped(select(Hotspot), user).where(Hotspot.id == hotspot_id))
+    if spot is None:
+        raise not_found("hotspot")
+    if data.status.value not in NEXT[spot.status]:
+        raise AppError(409, "invalid_transition", f"a hotspot that is {spot.status} cannot become {data.status}")
+    on = data.on or today()
+    if on > today() or on < spot.opened_on:
+        raise invalid("on", "out_of_range", "the date must be between the opening and today")
+    before = {"status": spot.status}
+    spot.status, spot.evidence = data.status.value, nfc(data.evidence.strip())
+    if data.status is H.MONITORED:
+        spot.monitored_on = on
+    elif data.status is H.ERADICATED:
+        spot.eradicated_on = on
+    else:
+        spot.monitored_on = spot.eradicated_on = None
+    session.add(HotspotEvent(hotspot_id=spot.id, status=spot.status, on=on, evidence=spot.evidence,
+                             actor_id=user.id))
+    await session.flush()
+    await record(session, user.id, Action.HOTSPOT_STATUS, "hotspot", spot.id, before=before,
+                 after={"status": spot.status, "on": on.isoformat()})
+    return spot
+
+
+async def counts(session: AsyncSession, user: CurrentUser) -> list[HotspotCount]:
+    """Hotspots per ward and status (every ward in the scope, zeros included)."""
+    day = await configuration_day(session)
+    wards = select(Ward).where(Ward.id.in_(valid_on(day)))
+    if user.ward_ids is not None:
+        wards = wards.where(Ward.id.in_(user.ward_ids))
+    rows = (await session.execute(scoped(select(Hotspot.ward_id, Hotspot.status, func.count())
+                                         .group_by(Hotspot.ward_id, Hotspot.status), user))).all()
+    by_ward: dict[int, dict[str, int]] = {}
+    for ward_id, status, n in rows:
+        by_ward.setdefault(ward_id, {})[status] = n
+    out = []
+    for w in (await session.scalars(wards.order_by(Ward.code))).all():
+        c = by_ward.get(w.id, {})
+        out.append(HotspotCount(w.code, w.full_name, c.get("active", 0), c.get("monitored", 0),
+                                c.get("eradicated", 0)))
+    return out
+
+
+async def map_html(session: AsyncSession, user: CurrentUser, items: list[HotspotOut], tile_url: str) -> str:
+    """The wards in scope with the hotspots as coloured points (names escaped by maps.render)."""
+    day = await configuration_day(session)
+    query = select(Ward).where(Ward.id.in_(valid_on(day)))
+    if user.ward_ids is not None:
+        query = query.where(Ward.id.in_(user.ward_ids))
+    wards = (await session.scalars(query)).all()
+    if not wards:
+        return ""
+    collection: dict[str, Any] = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": w.geometry, "properties": {"code": w.code, "full_name": w.full_name}}
+        for w in wards]}
+    m = ward_map(collection, tile_url or None, "/vendor/leaflet", lambda _: {"fillOpacity": 0.05}, height="480px")
+    labels = {k: gettext(v) for k, v in HOTSPOT_STATUSES.items()}
+    points = [MapPoint(h.lat, h.lon, labels[h.status], h.name, f"{h.name}\n{h.ward_name}\n{labels[h.status]}")
+              for h in items if h.lat is not None and h.lon is not None]
+    points_layer(m, points, {labels[k]: v for k, v in COLORS.items()}, legend_title=gettext("Điểm nóng"))
+    return map_fragment(m)
