@@ -1,0 +1,118 @@
+"""police.hamrong gets nothing of Đông Thọ's through any endpoint: list, detail, attachment, export, map
+(GeoJSON), review, history, follow-ups; the city office and Đông Thọ's own police do."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+from tests.dbs import execute
+from tests.reviewing import DONG_THO, HAM_RONG, state_of, with_violation
+from tests.submissions import body, image, new_uuid
+
+
+def dong_tho_inspection(as_user, database_url: str) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    """A fresh Đông Thọ inspection with a violation and a photo; returns (uuid, business name, sha256)."""
+    photo = image()
+    sha = hashlib.sha256(photo).hexdigest()
+    phone, uid = as_user("inspector1"), new_uuid()
+    sent = body(database_url, ward=DONG_THO, photo=sha)
+    assert phone.put(f"/api/v1/inspections/{uid}", json=sent).status_code == 201
+    uploaded = phone.post(f"/api/v1/inspections/{uid}/attachments", files={"file": ("a.jpg", photo, "image/jpeg")})
+    assert uploaded.status_code in (200, 201), uploaded.text
+    name = execute(database_url, "SELECT name FROM establishments WHERE id = :i", {"i": sent["establishment_id"]})
+    return uid, name[0][0], sha
+
+
+def test_police_hamrong_gets_nothing_of_dong_tho(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    uid, name, sha = dong_tho_inspection(as_user, database_url)
+    city, own = as_user("cityoffice"), as_user("police.dongtho")
+    follow_up = city.post(f"/api/v1/inspections/{uid}/follow-ups",
+                          json={"kind": "remediation", "deadline": "2023-12-01", "note": "Lắp bình chữa cháy"})
+    assert follow_up.status_code == 201, follow_up.text
+    police = as_user("police.hamrong")
+    not_found = [
+        police.get(f"/api/v1/inspections/{uid}"),
+        police.get(f"/inspections/{uid}"),
+        police.get(f"/api/v1/inspections/{uid}/attachments/{sha}"),
+        police.get(f"/api/v1/inspections/{uid}/history"),
+        police.get(f"/inspections/{uid}/history"),
+        police.post(f"/api/v1/inspections/{uid}/review", json={"decision": "approve"}),
+        police.post(f"/api/v1/inspections/{uid}/review", json={"decision": "reject", "comment": "x"}),
+        police.post(f"/api/v1/inspections/{uid}/follow-ups", json={"kind": "remediation", "deadline": "2024-01-01"}),
+        police.patch(f"/api/v1/follow-ups/{follow_up.json()['id']}", json={"status": "done"}),
+    ]
+    for response in not_found:
+        assert response.status_code == 404, (response.request.url, response.status_code)
+        assert name not in response.text and uid not in response.text.replace(response.request.url.path, "")
+    assert state_of(database_url, uid) == "submitted"
+    assert execute(database_url, "SELECT status FROM follow_ups") == [("open",)]
+    # lists, queue, follow-ups, exports and the map feed: nothing of Đông Thọ, even when asked by name
+    for params in ({}, {"ward": DONG_THO}):
+        listed = police.get("/api/v1/inspections", params={**params, "limit": 500}).json()
+        assert DONG_THO not in {i["ward"] for i in listed["items"]}
+        queue = police.get("/api/v1/review/queue", params={**params, "limit": 500}).json()
+        assert {i["ward"] for i in queue["items"]} <= {HAM_RONG} and uid not in str(queue)
+        page = police.get("/review", params=params).text
+        assert "Phường Đông Thọ" not in page and name not in page
+        for fmt in ("csv", "geojson", "xlsx"):
+            export = police.get(f"/api/v1/exports/inspections.{fmt}", params=params)
+            assert export.status_code == 200
+            assert uid.encode() not in export.content and "Đông Thọ".encode() not in export.content
+    assert police.get("/api/v1/review/queue", params={"ward": DONG_THO}).json()["total"] == 0
+    rows = list(csv.reader(io.StringIO(police.get("/api/v1/exports/inspections.csv",
+                                                  params={"ward": DONG_THO}).text.lstrip("\ufeff"))))
+    assert len(rows) == 1  # the header only
+    assert police.get("/api/v1/follow-ups").json() == []
+    assert name not in police.get("/follow-ups").text
+    # the city office and Đông Thọ's police see and act on it
+    assert own.get(f"/api/v1/inspections/{uid}/history").json()["inspection"]["uuid"] == uid
+    assert own.get(f"/api/v1/inspections/{uid}/attachments/{sha}").status_code == 200
+    assert uid in own.get("/api/v1/exports/inspections.csv").text
+    assert [f["inspection"] for f in own.get("/api/v1/follow-ups").json()] == [uid]
+    assert own.post(f"/api/v1/inspections/{uid}/review", json={"decision": "approve"}).status_code == 200
+    assert uid in city.get("/api/v1/exports/inspections.geojson", params={"ward": DONG_THO}).text
+
+
+def test_ward_police_queue_counts_cover_only_their_ward(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    police = as_user("police.hamrong")
+    queue = police.get("/api/v1/review/queue", params={"limit": 500}).json()
+    expected = execute(database_url, "SELECT count(*) FROM inspections i JOIN wards w ON w.id = i.ward_id "
+                                     "WHERE w.code = :c", {"c": HAM_RONG})[0][0]
+    assert queue["total"] == expected == sum(queue["counts"].values()) == len(queue["items"])
+    city = as_user("cityoffice").get("/api/v1/review/queue").json()
+    assert city["total"] > expected
+
+
+def test_queue_filters_and_counts(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    police = as_user("police.hamrong")
+    items = police.get("/api/v1/review/queue", params={"limit": 500}).json()["items"]
+    first, second = items[0]["uuid"], items[1]["uuid"]
+    with_violation(database_url, first)
+    execute(database_url, "UPDATE inspections SET flags = :f WHERE uuid = :u",
+            {"f": '["far_from_registered_point"]', "u": second})
+    assert police.post(f"/api/v1/inspections/{first}/review", json={"decision": "approve"}).status_code == 200
+    approved = police.get("/api/v1/review/queue", params={"state": "approved"}).json()
+    assert [i["uuid"] for i in approved["items"]] == [first] and approved["counts"]["approved"] == 1
+    assert approved["counts"]["submitted"] == len(items) - 1
+    with_v = police.get("/api/v1/review/queue", params={"violations": "true"}).json()
+    assert [i["uuid"] for i in with_v["items"]] == [first]
+    flagged = police.get("/api/v1/review/queue", params={"flag": "far_from_registered_point"}).json()
+    assert [i["uuid"] for i in flagged["items"]] == [second]
+    assert police.get("/api/v1/review/queue", params={"flag": "any"}).json()["total"] >= 1
+    typ = items[0]["establishment_type"]
+    typed = police.get("/api/v1/review/queue", params={"type": typ, "limit": 500}).json()
+    assert typed["total"] >= 1 and {i["establishment_type"] for i in typed["items"]} == {typ}
+    assert police.get("/api/v1/review/queue", params={"flag": "bogus"}).status_code == 400
+    assert police.get("/api/v1/review/queue", params={"state": "bogus"}).status_code == 400
+    page = police.get("/review", params={"state": "approved"}).text
+    assert f'data-uuid="{first}"' in page and f'data-uuid="{second}"' not in page
+
+
+def test_only_reviewers_use_the_queue_and_exports(as_user) -> None:  # type: ignore[no-untyped-def]
+    for username in ("inspector1", "teamlead", "admin"):
+        client = as_user(username)
+        assert client.get("/api/v1/review/queue").status_code == 403
+        assert client.get("/api/v1/exports/inspections.csv").status_code == 403
+        assert client.get("/review").status_code == 403
