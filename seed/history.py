@@ -7,12 +7,15 @@ fit each form, so the demo history obeys every rule a real one does.
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import msgspec
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,21 +26,26 @@ from forms.spec import FormDefinition, Question
 from seed.registry import person
 from server.auth.services import current_user_of
 from server.i18n import LOCAL_TZ
+from server.inspections.attachments import Photo, attach, inspect_image
 from server.inspections.models import Inspection, Outcome
 from server.inspections.schemas import InspectionIn, LocationIn
-from server.inspections.services import submit
+from server.inspections.services import get_inspection, submit
 from server.registry.models import Establishment
 from server.settings import Settings
 from server.wards.models import Ward
 
 SEED = 2023
-#: Chance that a checklist item is answered as a violation.
-VIOLATION_RATE = 0.0
+#: Chance that a checklist item of the demo history is answered as a violation (about one inspection in six
+#: then has a violation, with a generated evidence photo).
+VIOLATION_RATE = 0.01
+#: How many distinct demo evidence photos there are (shared between inspections: stored once by sha256).
+PHOTOS = 12
 
 
-def _value(q: Question, rng: random.Random, started: datetime, answers: dict[str, Any]) -> Any:
+def _value(q: Question, rng: random.Random, started: datetime, answers: dict[str, Any],
+           violation_rate: float = 0.0) -> Any:
     if q.kind == "yes_no_na":
-        if q.violation_answers and rng.random() < VIOLATION_RATE:
+        if q.violation_answers and not q.flag_only and rng.random() < violation_rate:
             return q.violation_answers[0]
         good = [v for v in ("yes", "no") if v not in (q.violation_answers or [])]
         return good[0] if good else "na"
@@ -57,8 +65,11 @@ def _value(q: Question, rng: random.Random, started: datetime, answers: dict[str
     return None
 
 
-def answers_for(form: FormDefinition, rng: random.Random, started: datetime, members: str) -> dict[str, Any]:
-    """Answers that pass validation: header fields filled, each relevant question answered."""
+def answers_for(form: FormDefinition, rng: random.Random, started: datetime, members: str,
+                violation_rate: float = 0.0) -> dict[str, Any]:
+    """Answers that pass validation: header fields filled, each relevant question answered; with a
+    ``violation_rate`` some checklist items are violations (the outcome still says compliant: see
+    ``_settle_outcome``)."""
     fixed = {"started_at": started.isoformat(), "team_members": members, "outcome": "compliant",
              "representative_name": person(rng), "representative_role": "Chủ cơ sở"}
     answers: dict[str, Any] = {}
@@ -66,7 +77,7 @@ def answers_for(form: FormDefinition, rng: random.Random, started: datetime, mem
         visible = all(evaluate(c, answers) for c in (section.relevant, q.relevant) if c is not None)
         if not visible or q.kind in ("note", "photo"):
             continue
-        value = fixed.get(q.id, _value(q, rng, started, answers))
+        value = fixed.get(q.id, _value(q, rng, started, answers, violation_rate))
         if value is not None and (q.required or rng.random() < 0.7):
             answers[q.id] = value
     return answers
@@ -78,10 +89,31 @@ def _random_time(rng: random.Random) -> datetime:
     return (day + timedelta(hours=rng.randint(19, 23), minutes=rng.randint(0, 59))).astimezone(UTC)
 
 
-async def load_history(session: AsyncSession, team_user: str, ward_users: dict[str, str]) -> int:
-    """Add the demo history once (nothing if any inspection exists); returns how many were added."""
+def demo_photo(n: int) -> Photo:
+    """A small deterministic JPEG standing in for a photo of evidence (the same bytes on every run)."""
+    rng = random.Random(f"photo-{n}")
+    image = Image.new("RGB", (320, 240), (rng.randrange(40, 90), rng.randrange(40, 90), rng.randrange(60, 120)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x, y = rng.randrange(0, 280), rng.randrange(0, 200)
+        draw.rectangle((x, y, x + rng.randrange(20, 120), y + rng.randrange(15, 80)),
+                       fill=(rng.randrange(120, 255), rng.randrange(80, 200), rng.randrange(40, 160)))
+    draw.text((12, 212), f"ANH CHUNG CU DEMO {n:02d}", fill=(255, 255, 255))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=80)
+    return inspect_image(buf.getvalue())
+
+
+async def load_history(session: AsyncSession, team_user: str, ward_users: dict[str, str],
+                       data_dir: Path | None = None) -> int:
+    """Add the demo history once (nothing if any inspection exists); returns how many were added.
+
+    Inspections with violations need their evidence photos stored, so they are made only when a data
+    directory is given (the CLI and the tests give one); without it the history has no violations."""
     if await session.scalar(select(Inspection.id).limit(1)) is not None:
         return 0
+    rate = VIOLATION_RATE if data_dir is not None else 0.0
+    photos = [demo_photo(n) for n in range(PHOTOS)] if data_dir is not None else []
     rng = random.Random(SEED)
     settings = Settings(secret_key="x" * 32)  # presence thresholds only: the defaults
     rows = (await session.execute(select(Establishment, Ward.code).join(Ward, Ward.id == Establishment.ward_id)
@@ -101,7 +133,7 @@ async def load_history(session: AsyncSession, team_user: str, ward_users: dict[s
         user = await current_user_of(session, username)
         form = registry.for_type(establishment.type)[-1]
         started = _random_time(rng)
-        answers = answers_for(form, rng, started, f"{user.full_name} và 02 cán bộ")
+        answers = answers_for(form, rng, started, f"{user.full_name} và 02 cán bộ", rate)
         body = InspectionIn(
             establishment_id=establishment.id, form_id=form.id, form_version=form.version, started_at=started,
             submitted_at=started + timedelta(minutes=50),
@@ -111,16 +143,20 @@ async def load_history(session: AsyncSession, team_user: str, ward_users: dict[s
                                 captured_at=started + timedelta(minutes=2)) if establishment.lat else None,
             answers=answers, outcome=Outcome.COMPLIANT, notes="",
         )
-        body = _settle_outcome(form, body)
-        await submit(session, user, str(uuid.UUID(int=rng.getrandbits(128))), body, settings,
-                     now=started + timedelta(minutes=51))
+        photo = photos[rng.randrange(PHOTOS)] if photos else None
+        body = _settle_outcome(form, body, photo)
+        key = str(uuid.UUID(int=rng.getrandbits(128)))
+        await submit(session, user, key, body, settings, now=started + timedelta(minutes=51))
+        if body.outcome == Outcome.VIOLATIONS and photo is not None and data_dir is not None:
+            await attach(session, user, await get_inspection(session, user, key), photo, data_dir)
         added += 1
     return added
 
 
-def _settle_outcome(form: FormDefinition, body: InspectionIn) -> InspectionIn:
-    """Declare ``violations`` when the generated answers contain any."""
+def _settle_outcome(form: FormDefinition, body: InspectionIn, photo: Photo | None = None) -> InspectionIn:
+    """Declare ``violations`` when the generated answers contain any, with the photo as evidence."""
     if not violations(form, body.answers):
         return body
-    return msgspec.structs.replace(body, answers={**body.answers, "outcome": Outcome.VIOLATIONS.value},
-                                   outcome=Outcome.VIOLATIONS)
+    assert photo is not None, "violations need an evidence photo"
+    answers = {**body.answers, "outcome": Outcome.VIOLATIONS.value, "evidence_photos": [photo.sha256]}
+    return msgspec.structs.replace(body, answers=answers, outcome=Outcome.VIOLATIONS)

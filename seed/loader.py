@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from maps.wards import WardIndex
 from seed import people, registry
 from seed.history import load_history
+from seed.reviews import load_reviews
 from server.audit.actions import Action
 from server.audit.services import record
 from server.auth.models import User
@@ -105,8 +106,9 @@ async def counts(session: AsyncSession) -> dict[str, int]:
     return out
 
 
-async def load(engine: AsyncEngine, demo_password: str) -> dict[str, int]:
-    """Migrate, then load wards, users, the teams, the 2023 plan, the registry and its history."""
+async def load(engine: AsyncEngine, demo_password: str, data_dir: Path | None = None) -> dict[str, int]:
+    """Migrate, then load wards, users, the teams, the 2023 plan, the registry and its history (with the
+    evidence photos of its violations stored under ``data_dir``; without one, no violations)."""
     await upgrade(engine)
     collection = ward_collection()
     index = WardIndex.from_geojson(collection)
@@ -124,7 +126,8 @@ async def load(engine: AsyncEngine, demo_password: str) -> dict[str, int]:
         await load_plan(session, ward_ids)
         added = await load_registry(session, index, ward_ids)
         inspections = await load_history(session, "inspector1",
-                                         {code: demo.username for code, demo in ward_teams.items()})
+                                         {code: demo.username for code, demo in ward_teams.items()}, data_dir)
+        await load_reviews(session, "cityoffice", "inspector1")
         if added or inspections:
             await record(session, user_ids["admin"], Action.SEED_LOAD, "seed", "demo",
                          after={"establishments": added, "inspections": inspections})

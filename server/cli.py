@@ -57,7 +57,7 @@ def run(workers: int, do_seed: bool | None) -> None:
     if do_seed if do_seed is not None else settings.demo:
         from seed.loader import load
 
-        _run(lambda engine: load(engine, settings.demo_password))
+        _run(lambda engine: load(engine, settings.demo_password, data_dir=settings.data_path))
     else:
         _run(upgrade)
     url = f"http://{settings.host}:{settings.port}"
@@ -94,7 +94,7 @@ def seed() -> None:
     settings = _settings()
     if not settings.demo_password:
         raise click.ClickException("set KIEMTRA_DEMO_PASSWORD (or KIEMTRA_DEMO=1) for the demo users")
-    counts = _run(lambda engine: load(engine, settings.demo_password))
+    counts = _run(lambda engine: load(engine, settings.demo_password, data_dir=settings.data_path))
     for table, n in counts.items():
         click.echo(f"{table:<22} {n}")
 

@@ -3,6 +3,7 @@ the app on it, and logged-in clients for the demo personas."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,9 +27,15 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
 
 
 @pytest.fixture(scope="session")
-def seeded_template(databases: Databases) -> str:
+def seed_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory of the seeded template (the evidence photos of its history)."""
+    return tmp_path_factory.mktemp("seed-data")
+
+
+@pytest.fixture(scope="session")
+def seeded_template(databases: Databases, seed_data_dir: Path) -> str:
     url = databases.new()
-    run(lambda engine: load(engine, DEMO_PASSWORD), url)
+    run(lambda engine: load(engine, DEMO_PASSWORD, data_dir=seed_data_dir), url)
     return url
 
 
@@ -39,7 +46,9 @@ def database_url(databases: Databases, seeded_template: str) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, seed_data_dir: Path) -> Settings:
+    if (seed_data_dir / "blobs").is_dir():  # the seeded history's photos go with the copy of its database
+        shutil.copytree(seed_data_dir / "blobs", tmp_path / "data" / "blobs")
     return Settings(database_url=database_url, data_dir=str(tmp_path / "data"), secret_key=SECRET,
                     demo_password=DEMO_PASSWORD, tile_url="")
 

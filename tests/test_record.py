@@ -74,3 +74,16 @@ def test_city_office_sees_verification_flags_on_the_record(as_user: Login, datab
     page = as_user("cityoffice").get(f"/inspections/{uid}").text
     violations = page.split('id="violations"')[1].split("</ol>")[0]
     assert '<span class="badge">' in violations
+
+
+def test_the_demo_history_has_violations_with_their_photos(as_user: Login, database_url: str) -> None:
+    rows = execute(database_url, "SELECT i.uuid, a.sha256 FROM inspections i JOIN attachments a "
+                                 "ON a.inspection_id = i.id WHERE i.violation_count > 0 ORDER BY i.id")
+    total = execute(database_url, "SELECT count(*) FROM inspections")[0][0]
+    assert 0.05 * total < len(rows) < 0.4 * total
+    office = as_user("cityoffice")
+    uid, sha = rows[0]
+    page = office.get(f"/inspections/{uid}").text
+    assert 'id="violations"' in page and 'id="missing"' not in page
+    photo = office.get(f"/api/v1/inspections/{uid}/attachments/{sha}")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"

@@ -18,6 +18,7 @@ class Action(enum.StrEnum):
     TEAM_CREATE = "team.create"
     PLAN_CREATE = "plan.create"
     INSPECTION_CREATE = "inspection.create"
+    ATTACHMENT_ADD = "inspection.attachment_add"
     SEED_LOAD = "seed.load"
     REVIEW_APPROVE = "review.approve"
     REVIEW_RETURN = "review.return"
