@@ -3,6 +3,7 @@ and dates, counts per ward, a map layer without CDN and with escaped names, ward
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from tests.dbs import execute
@@ -33,7 +34,7 @@ def test_a_hotspot_from_a_tip_goes_from_active_to_eradicated(as_user, database_u
     assert [e["status"] for e in done["history"]] == ["active", "monitored", "eradicated"]
     assert [e["evidence"] for e in done["history"]][1:] == ["đã kiểm tra, đình chỉ hoạt động", "3 tháng không tái phát"]
     actions = [r[0] for r in execute(database_url, "SELECT action FROM audit_events WHERE target_type = 'hotspot' "
-                                                   "ORDER BY id")]
+                                                   "AND target_id = :h ORDER BY id", {"h": str(h["id"])})]
     assert actions == ["hotspot.create", "hotspot.status", "hotspot.status"]
 
 
@@ -74,3 +75,5 @@ def test_the_map_layer_is_served_locally_and_escapes_names(as_user) -> None:  # 
     assert EVIL not in page
     assert "cdn" not in page.lower() and "unpkg" not in page
     assert city.get("/vendor/leaflet/leaflet.js").status_code == 200
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", page)
+    assert inline and all("nonce=" in attrs for attrs in inline)  # the CSP lets only the request's scripts run

@@ -217,3 +217,33 @@ def test_the_reporter_is_absent_from_every_response_of_roles_that_may_not_see_it
         for value in row:
             text = json.dumps(json.loads(value) if isinstance(value, str) else value, ensure_ascii=False)
             assert REPORTER not in text and CONTACT not in text
+
+
+def test_the_pages_enter_and_move_a_tip_like_the_api(as_user) -> None:  # type: ignore[no-untyped-def]
+    police = as_user("police.hamrong")
+    form = police.get("/tips/new").text
+    csrf = form.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+    bad = police.post("/tips/new", data={"_csrf_token": csrf, "channel": "hotline", "lat": "abc"})
+    assert bad.status_code == 422 and "lat" in bad.text
+    created = police.post("/tips/new", data={"_csrf_token": csrf, "channel": "letter", "ward": HAM_RONG,
+                                             "address": "Phố Đào Duy Từ", "received_at": "2024-02-07T16:00",
+                                             "category": "TB", "reporter_name": REPORTER},
+                          follow_redirects=False)
+    assert created.status_code == 303
+    url = created.headers["location"]
+    page = police.get(url).text
+    assert "Phố Đào Duy Từ" in page and REPORTER not in page
+    assert 'data-step="notify_procuracy"' in page and "19/02/2024 24:00" in page
+    tid = int(url.rsplit("/", 1)[1])
+    steps = {s["key"]: s for s in police.get(f"/api/v1/tips/{tid}").json()["steps"]}
+    assert steps["notify_procuracy"]["due"].startswith("2024-02-19T17:00:00")  # 24:00 on 19/02, Tết skipped
+    moved = police.post(f"{url}/actions", data={"_csrf_token": csrf, "action": "assign", "handler": "inspector1"},
+                        follow_redirects=False)
+    assert moved.status_code == 303
+    refused = police.post(f"{url}/actions", data={"_csrf_token": csrf, "action": "resolve", "outcome": "unfounded"})
+    assert refused.status_code == 409
+    assert police.get(f"/api/v1/tips/{tid}").json()["status"] == "assigned"
+    english = as_user("cityoffice")
+    token = english.get("/tips").text.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+    english.post("/language", data={"language": "en", "next": "/tips", "_csrf_token": token})
+    assert "Tip-offs and denunciations" in english.get("/tips").text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.guards import requires
 from server.auth.identity import CurrentUser
 from server.errors import AppError, problem_of
+from server.security import request_nonce, with_nonce
 from server.settings import Settings
 from server.tips import hotspots, labels, services
 from server.tips.forms import HotspotForm, HotspotStatusForm, convert
@@ -22,32 +23,34 @@ staff = [requires(*services.INTAKE_ROLES)]
 managers = [requires(*services.MANAGERS)]
 
 
-async def _register(db: AsyncSession, user: CurrentUser, settings: Settings, form: HotspotForm | None = None,
-                    error: Any = None, status: int = 200, status_filter: str | None = None) -> Template:
+async def _register(db: AsyncSession, user: CurrentUser, settings: Settings, request: Request[Any, Any, Any],
+                    form: HotspotForm | None = None, error: Any = None, status: int = 200,
+                    status_filter: str | None = None) -> Template:
     items = await hotspots.list_hotspots(db, user, status=status_filter)
+    map_html = with_nonce(await hotspots.map_html(db, user, items, settings.tile_url), request_nonce(request.scope))
     return Template("hotspots.html", status_code=status, context={
-        "L": labels, "items": items, "counts": await hotspots.counts(db, user),
-        "map_html": await hotspots.map_html(db, user, items, settings.tile_url),
+        "L": labels, "items": items, "counts": await hotspots.counts(db, user), "map_html": map_html,
         "form": form or HotspotForm(), "error": error, "may_create": user.has(*services.MANAGERS),
         "status_filter": status_filter or ""})
 
 
 @get("/hotspots", guards=staff, include_in_schema=False)
 async def hotspots_page(db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
-                        settings: NamedDependency[Settings], tip: FromQuery[str] = "",
-                        status: FromQuery[str] = "") -> Template:
-    return await _register(db, user, settings, HotspotForm(tip_id=tip),
+                        settings: NamedDependency[Settings], request: Request[Any, Any, Any],
+                        tip: FromQuery[str] = "", status: FromQuery[str] = "") -> Template:
+    return await _register(db, user, settings, request, HotspotForm(tip_id=tip),
                            status_filter=status if status in labels.HOTSPOT_STATUSES else None)
 
 
 @post("/hotspots", guards=managers, include_in_schema=False, status_code=303)
 async def hotspot_create(data: URLEncodedBody[HotspotForm], db: NamedDependency[AsyncSession],
-                         user: NamedDependency[CurrentUser], settings: NamedDependency[Settings]) -> Response[Any]:
+                         user: NamedDependency[CurrentUser], settings: NamedDependency[Settings],
+                         request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         spot = await hotspots.create_hotspot(db, user, convert(data, HotspotIn))
     except AppError as exc:
         await db.rollback()
-        return await _register(db, user, settings, data, problem_of(exc), exc.status_code)
+        return await _register(db, user, settings, request, data, problem_of(exc), exc.status_code)
     return Redirect(f"/hotspots/{spot.id}", status_code=303)
 
 

@@ -5,6 +5,10 @@ Labels are marked with ``N_`` so the message extractor finds them; templates tra
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from server.i18n import LOCAL_TZ
+
 
 def N_(message: str) -> str:
     return message
@@ -101,3 +105,13 @@ HOTSPOT_STATUSES = {
     "monitored": N_("Đang theo dõi"),
     "eradicated": N_("Đã xóa bỏ"),
 }
+
+
+def due_text(value: datetime | None) -> str:
+    """A deadline in Vietnamese time; one that ends a day reads "19/02/2024 24:00", not the next midnight."""
+    if value is None:
+        return ""
+    local = value.astimezone(LOCAL_TZ)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return (local - timedelta(days=1)).strftime("%d/%m/%Y") + " 24:00"
+    return local.strftime("%d/%m/%Y %H:%M")

@@ -53,7 +53,7 @@ async def tips_export(db: NamedDependency[AsyncSession], user: NamedDependency[C
     while True:
         page = await services.list_tips(db, user, overdue=overdue, limit=500, offset=offset)
         for tip in page.items:
-            writer.writerow([getattr(tip, f) for f in EXPORT_FIELDS])
+            writer.writerow([_cell(getattr(tip, f)) for f in EXPORT_FIELDS])
         offset += 500
         if offset >= page.total:
             break
@@ -61,26 +61,31 @@ async def tips_export(db: NamedDependency[AsyncSession], user: NamedDependency[C
                     headers={"Content-Disposition": 'attachment; filename="tips.csv"'})
 
 
-async def _new_form(db: AsyncSession, user: CurrentUser, form: TipForm | None = None, error: Any = None,
-                    status: int = 200) -> Template:
-    return Template("tip_new.html", status_code=status,
-                    context=_ctx(form=form or TipForm(), error=error, wards=await list_wards(db, user)))
+def _cell(value: Any) -> Any:
+    """A spreadsheet never runs a cell as a formula (=, +, -, @ at the start are escaped)."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
+async def _new_form(db: AsyncSession, user: CurrentUser, settings: Settings, form: TipForm | None = None,
+                    error: Any = None, status: int = 200) -> Template:
+    return Template("tip_new.html", status_code=status, context=_ctx(
+        form=form or TipForm(), error=error, wards=await list_wards(db, user), tile_url=settings.tile_url))
 
 
 @get("/tips/new", guards=staff, include_in_schema=False)
 async def tip_new_page(db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
-                       establishment: FromQuery[str] = "") -> Template:
-    return await _new_form(db, user, TipForm(establishment_id=establishment))
+                       settings: NamedDependency[Settings], establishment: FromQuery[str] = "") -> Template:
+    return await _new_form(db, user, settings, TipForm(establishment_id=establishment))
 
 
 @post("/tips/new", guards=staff, include_in_schema=False, status_code=303)
 async def tip_new_submit(data: URLEncodedBody[TipForm], db: NamedDependency[AsyncSession],
-                         user: NamedDependency[CurrentUser]) -> Response[Any]:
+                         user: NamedDependency[CurrentUser], settings: NamedDependency[Settings]) -> Response[Any]:
     try:
         tip = await services.create_tip(db, user, convert(data, TipIn))
     except AppError as exc:
         await db.rollback()
-        return await _new_form(db, user, data, problem_of(exc), exc.status_code)
+        return await _new_form(db, user, settings, data, problem_of(exc), exc.status_code)
     return Redirect(f"/tips/{tip.id}", status_code=303)
 
 
