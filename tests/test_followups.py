@@ -19,7 +19,14 @@ SANCTION = {"kind": "sanction", "decision_no": "123/QĐ-XPHC", "decision_date": 
 def violating(database_url: str) -> str:
     uuid = inspection_in(database_url, HAM_RONG)
     with_violation(database_url, uuid)
+    execute(database_url, "DELETE FROM follow_ups WHERE inspection_id = (SELECT id FROM inspections WHERE uuid = :u)",
+            {"u": uuid})
     return uuid
+
+
+def follow_ups_of(database_url: str, uuid: str, columns: str = "count(*)") -> list[tuple]:  # type: ignore[type-arg]
+    return execute(database_url, f"SELECT {columns} FROM follow_ups WHERE inspection_id = "
+                                 "(SELECT id FROM inspections WHERE uuid = :u)", {"u": uuid})
 
 
 def test_a_sanction_is_recorded_with_every_field_and_audited(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -48,7 +55,7 @@ def test_a_sanction_without_its_fields_is_refused(as_user, database_url: str) ->
                                                               "subject_kind"}
     bad = as_user("police.hamrong").post(f"/api/v1/inspections/{uuid}/follow-ups", json={**SANCTION, "fine_vnd": -1})
     assert bad.status_code == 400
-    assert execute(database_url, "SELECT count(*) FROM follow_ups") == [(0,)]
+    assert follow_ups_of(database_url, uuid) == [(0,)]
 
 
 def test_no_follow_up_without_violations_or_on_a_rejected_visit(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -109,14 +116,16 @@ def test_follow_ups_past_their_deadline_are_listed_until_done(as_user, database_
     late = police.post(url, json={"kind": "remediation", "deadline": "2023-12-15", "note": "Trang bị bình chữa cháy"})
     future = police.post(url, json={"kind": "remediation", "deadline": (date.today() + timedelta(days=30)).isoformat()})
     assert late.status_code == future.status_code == 201
-    overdue = police.get("/api/v1/follow-ups", params={"overdue": "true"}).json()
-    assert [f["id"] for f in overdue] == [late.json()["id"]] and overdue[0]["overdue"] is True
+    overdue = {f["id"]: f for f in police.get("/api/v1/follow-ups", params={"overdue": "true"}).json()}
+    assert late.json()["id"] in overdue and future.json()["id"] not in overdue
+    assert all(f["overdue"] and f["deadline"] < date.today().isoformat() for f in overdue.values())
     page = police.get("/follow-ups").text
     assert "Trang bị bình chữa cháy" in page and 'id="overdue"' in page
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
     done = police.post(f"/follow-ups/{late.json()['id']}/status", data={"status": "done", "_csrf_token": token})
     assert done.status_code == 200
-    assert police.get("/api/v1/follow-ups", params={"overdue": "true"}).json() == []
+    still = police.get("/api/v1/follow-ups", params={"overdue": "true"}).json()
+    assert late.json()["id"] not in {f["id"] for f in still}
     assert execute(database_url, "SELECT action FROM audit_events ORDER BY id DESC LIMIT 1") == [("follow_up.update",)]
     again = police.patch(f"/api/v1/follow-ups/{late.json()['id']}", json={"status": "cancelled"})
     assert again.status_code == 409
@@ -133,6 +142,6 @@ def test_the_history_page_form_records_a_follow_up(as_user, database_url: str) -
             "subject_kind": "individual", "deadline": "", "action": "", "note": ""}
     response = police.post(f"/inspections/{uuid}/follow-ups", data=form)
     assert response.status_code == 200 and "9/QĐ" in response.text and 'role="alert"' not in response.text
-    assert execute(database_url, "SELECT fine_vnd, subject_kind FROM follow_ups") == [(2_000_000, "individual")]
+    assert follow_ups_of(database_url, uuid, "fine_vnd, subject_kind") == [(2_000_000, "individual")]
     missing = police.post(f"/inspections/{uuid}/follow-ups", data={**form, "authority": ""})
-    assert 'role="alert"' in missing.text and execute(database_url, "SELECT count(*) FROM follow_ups") == [(1,)]
+    assert 'role="alert"' in missing.text and follow_ups_of(database_url, uuid) == [(1,)]
