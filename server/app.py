@@ -25,7 +25,7 @@ from server.auth.guards import PUBLIC, authenticated
 from server.auth.middleware import SessionAuthMiddleware
 from server.db import make_engine, make_sessionmaker
 from server.deps import provide_db, provide_user
-from server.errors import handle
+from server.errors import document_problems, handle
 from server.routes import ROUTES
 from server.security import csp_nonce, security_headers_middleware
 from server.settings import Settings
@@ -51,6 +51,7 @@ def template_environment() -> Environment:
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
+    document_problems(ROUTES)
     settings = settings or Settings.from_env()
     engine = make_engine(settings.db_url)
     db_config = SQLAlchemyAsyncConfig(

@@ -9,6 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError, StatementError
 
 PROBLEM = "application/problem+json"
 
@@ -58,12 +59,23 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
     return out
 
 
+def _refused_value(exc: Exception) -> bool:
+    """The database refused a client's value: an integer beyond 64 bits (SQLite) or out of the column's range,
+    a NUL character (PostgreSQL). Such input is the client's error, not the server's."""
+    if isinstance(exc, StatementError):
+        exc = exc.orig  # type: ignore[assignment]
+    return isinstance(exc, DataError | OverflowError)
+
+
 def problem_of(exc: Exception) -> Problem:
     if isinstance(exc, AppError):
         return Problem(exc.status_code, exc.code, _CODES.get(exc.status_code, "error"), exc.detail, exc.errors)
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
         return Problem(400, "invalid_request", "bad_request", str(exc.detail), errors)
+    if _refused_value(exc):
+        return Problem(422, "value_out_of_range", "invalid",
+                       "a value the database cannot store (number out of range or forbidden character)")
     if isinstance(exc, HTTPException):
         return Problem(exc.status_code, _CODES.get(exc.status_code, "error"), _CODES.get(exc.status_code, "error"),
                        str(exc.detail))
@@ -87,3 +99,20 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         return Redirect(path="/login", query_params={"next": request.url.path}, status_code=303)
     return Template("error.html", context={"problem": problem}, status_code=problem.status,
                     media_type=MediaType.HTML, headers=headers)
+
+
+_DOCUMENTED = {400: "invalid request", 401: "not logged in", 403: "role may not do this",
+               404: "not found or outside the user's wards", 409: "conflict", 413: "too large",
+               415: "unsupported media type", 422: "invalid field values", 429: "too many requests"}
+
+
+def document_problems(handlers: list[Any]) -> None:
+    """Declare the problem responses on every API handler, so the OpenAPI schema says what errors look like."""
+    from litestar.handlers import HTTPRouteHandler
+    from litestar.openapi.datastructures import ResponseSpec
+
+    specs = {code: ResponseSpec(data_container=Problem, description=text, media_type=PROBLEM)
+             for code, text in _DOCUMENTED.items()}
+    for handler in handlers:
+        if isinstance(handler, HTTPRouteHandler) and any(p.startswith("/api/") for p in handler.paths):
+            handler.responses = {**specs, **(handler.responses or {})}
