@@ -2,6 +2,7 @@
 
 from server.audit.models import AuditEvent
 from server.auth.models import AuthSession, LoginAttempt, User, UserRole, UserWard
+from server.coverage import models as coverage_models  # noqa: F401 (an index on inspections)
 from server.db import Base
 from server.inspections.models import Attachment, FormVersion, Inspection, InspectionMember, InspectionVersion
 from server.planning.models import Assignment, AssignmentStop, Plan, PlanWardTarget, Team, TeamMember

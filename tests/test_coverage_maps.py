@@ -7,6 +7,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
@@ -129,3 +130,46 @@ def test_a_violation_turns_a_point_purple(as_user, database_url: str) -> None:  
         WHERE id = (SELECT min(id) FROM inspections WHERE ward_id = (SELECT id FROM wards WHERE code = :c))""",
             {"c": HAM_RONG})
     assert city.get(f"/coverage/wards/{HAM_RONG}").text.count('"fillColor": "#c51b7d"') == before + 1
+
+
+@pytest.mark.browser
+def test_in_chromium_the_map_runs_under_the_csp_and_shows_names_as_text(database_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import DEMO_PASSWORD
+    from tests.live import LiveServer
+
+    target = execute(database_url, """SELECT e.id FROM establishments e JOIN wards w ON w.id = e.ward_id
+        WHERE w.code = :c AND e.status = 'active' AND e.closed_on IS NULL ORDER BY e.id""", {"c": HAM_RONG})[0][0]
+    execute(database_url, "UPDATE establishments SET name = :n WHERE id = :e", {"n": EVIL, "e": target})
+    with LiveServer(database_url, tmp_path / "data") as live, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        page = browser.new_page()
+        dialogs: list[str] = []
+        problems: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(live.url + "/login")
+        page.fill("input[name=username]", "cityoffice")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("form[action='/login'] button")
+        page.goto(live.url + f"/coverage/wards/{HAM_RONG}")
+        page.wait_for_selector(".leaflet-interactive")
+        shown = page.evaluate("""() => {
+            const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
+                .find(v => v instanceof L.Map);
+            let hit = null;
+            map.eachLayer(l => { if (l instanceof L.CircleMarker && l.getPopup()
+                && String(l.getPopup().getContent()).includes('alert(1)')) { hit = l; } });
+            hit.openPopup();
+            const box = document.querySelector('.leaflet-popup-content');
+            return {text: box.innerText, images: box.querySelectorAll('img').length,
+                    scripts: box.querySelectorAll('script').length};
+        }""")
+        browser.close()
+    assert shown["text"].splitlines()[0] == EVIL
+    assert shown["images"] == 0 and shown["scripts"] == 0
+    assert dialogs == []
+    assert [p for p in problems if "Content Security Policy" in p or "Refused" in p] == []

@@ -22,12 +22,12 @@ def add_tips_and_hotspots(url: str) -> None:
                 # on time: resolved in 5 days
                 Tip(received_at=datetime(2023, 3, 1, 2, tzinfo=UTC), channel="hotline", ward_id=ward,
                     status="resolved", resolved_at=datetime(2023, 3, 6, 2, tzinfo=UTC)),
-                # late: resolved after 40 days
+                # late: resolved after 40 days, a deadline missed on the way
                 Tip(received_at=datetime(2023, 4, 1, 2, tzinfo=UTC), channel="hotline", ward_id=ward,
-                    status="resolved", resolved_at=datetime(2023, 5, 11, 2, tzinfo=UTC)),
-                # overdue: still open long after its 20 days
+                    status="resolved", resolved_at=datetime(2023, 5, 11, 2, tzinfo=UTC), missed_deadline=True),
+                # overdue: still open long after its next deadline
                 Tip(received_at=datetime(2023, 5, 1, 2, tzinfo=UTC), channel="letter", ward_id=ward,
-                    status="verifying"),
+                    status="verifying", next_due_at=datetime(2023, 5, 21, 17, tzinfo=UTC)),
                 # another year: not in the 2023 report
                 Tip(received_at=datetime(2022, 12, 31, 16, 59, tzinfo=UTC), channel="letter", ward_id=ward,
                     status="resolved", resolved_at=datetime(2023, 1, 2, 2, tzinfo=UTC)),

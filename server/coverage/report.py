@@ -75,6 +75,7 @@ async def year_report(session: AsyncSession, year: int, ward_ids: frozenset[int]
                f"quá hạn chưa xử lý {tips['overdue']}, đang trong hạn {tips['running']})",
                tip_ratio, _yes(tip_ratio is None or tip_ratio >= 1.0),
                "Tin tiếp nhận trong năm; đúng hạn = đã giải quyết (hoặc tạm đình chỉ) không trễ thời hạn nào; "
+               "quá hạn = chưa xong mà đã trễ một thời hạn; "
                "tỷ lệ = đúng hạn / (đúng hạn + trễ hạn + quá hạn chưa xử lý)"])
     ws.append(["T4", "Triệt xóa điểm, tụ điểm nghi có hoạt động mại dâm", "Triệt xóa",
                f"{spots['eradicated']}/{spots['known']} (còn lại cuối năm {spots['remaining']})",
