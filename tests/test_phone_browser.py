@@ -35,7 +35,8 @@ def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
+def browser(server: LiveServer) -> Iterator[Browser]:
+    """Chromium; after the server (and its database), since Playwright's loop forbids asyncio.run()."""
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
         yield chromium

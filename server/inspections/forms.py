@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +13,12 @@ from forms import registry
 from forms.spec import FormDefinition
 from server.errors import AppError, FieldError
 from server.inspections.models import FormVersion
+
+
+@functools.cache
+def _file_sha256(form_id: str, version: int) -> str:
+    """The hash of a definition file as loaded by this process (the files are read once per process)."""
+    return registry.sha256(registry.get(form_id, version))
 
 
 def definition_of(row: FormVersion) -> FormDefinition:
@@ -30,15 +38,16 @@ async def stored_form(session: AsyncSession, form_id: str, version: int) -> tupl
     except registry.FormNotFound:
         definition = None
     if row is not None:
-        if definition is not None and registry.sha256(definition) != row.sha256:
+        if definition is not None and _file_sha256(form_id, version) != row.sha256:
             raise AppError(409, "form_version_changed",
                            f"form {form_id} v{version} was changed after use; publish a new version")
-        return row, definition_of(row)
+        # the same bytes as the stored version: the file's (already decoded) definition is that version
+        return row, definition if definition is not None else definition_of(row)
     if definition is None:
         raise AppError(422, "invalid", "unknown form version",
                        [FieldError("form_version", "unknown_form", f"no form {form_id} v{version}")])
     row = FormVersion(form_id=form_id, version=version, definition=msgspec.to_builtins(definition),
-                      sha256=registry.sha256(definition))
+                      sha256=_file_sha256(form_id, version))
     try:
         async with session.begin_nested():
             session.add(row)

@@ -179,20 +179,23 @@ async def _replay(session: AsyncSession, user: CurrentUser, existing: Inspection
 
 async def inspection_out(session: AsyncSession, i: Inspection) -> InspectionOut:
     establishment = await session.get(Establishment, i.establishment_id)
-    ward = await session.get(Ward, i.ward_id)
     form = await session.get(FormVersion, i.form_version_id)
-    inspector = await session.get(User, i.inspector_id)
-    assert establishment and ward and form and inspector
+    # one small query for the ward code and the login (a User load would also select its roles and wards)
+    names = (await session.execute(select(select(Ward.code).where(Ward.id == i.ward_id).scalar_subquery(),
+                                          select(User.username).where(User.id == i.inspector_id).scalar_subquery())
+                                   )).first()
+    assert establishment and form and names
+    ward_code, username = names
     shas = (await session.scalars(select(Attachment.sha256).where(Attachment.inspection_id == i.id)
-                                  .order_by(Attachment.id))).all()
+                                  .order_by(Attachment.id))).all() if i.id is not None else []
     has_fix = i.lat is not None and i.lon is not None
     location = LocationOut(i.lat, i.lon, i.accuracy_m, i.captured_at) if has_fix else None  # type: ignore[arg-type]
     return InspectionOut(
-        uuid=i.uuid, establishment_id=i.establishment_id, establishment_name=establishment.name, ward=ward.code,
+        uuid=i.uuid, establishment_id=i.establishment_id, establishment_name=establishment.name, ward=ward_code,
         form_id=form.form_id, form_version=form.version, started_at=i.started_at, submitted_at=i.submitted_at,
         received_at=i.received_at, location=location, distance_m=i.distance_m, flags=list(i.flags),
         answers=dict(i.answers), violations=list(i.violations), outcome=i.outcome, notes=i.notes,
-        review_state=i.review_state, inspector=inspector.username, version=i.version, attachments=list(shas),
+        review_state=i.review_state, inspector=username, version=i.version, attachments=list(shas),
     )
 
 

@@ -1,0 +1,149 @@
+"""Submission throughput: ``PUT /api/v1/inspections/{uuid}`` (decode, form validation, violations, presence
+check, visit status, audit event, one transaction) against a bare Litestar endpoint that does one insert
+into the same database, both served by one uvicorn worker and measured in the same run; SQLite and PostgreSQL.
+
+    .venv/bin/python -m bench.submit_throughput [--requests 400] [--clients 8] [--backends sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+from litestar import Litestar, put
+from litestar.params import FromPath
+from sqlalchemy import Column, MetaData, String, Table, Text
+
+from bench.common import DEMO_PASSWORD, drop_database, machine, seeded_database, table
+from server.db import make_engine
+from tests.crash import submissions
+from tests.live import LiveServer, free_port
+
+BARE = MetaData()
+BARE_ROWS = Table("bench_bare", BARE, Column("uuid", String(36), primary_key=True), Column("body", Text))
+
+
+def bare_app() -> Litestar:
+    """The baseline: decode the JSON body, insert one row, commit, answer 201."""
+    engine = make_engine(os.environ["KIEMTRA_BENCH_DB"])
+
+    @put("/bare/{key:str}", status_code=201)
+    async def bare(key: FromPath[str], data: dict[str, Any]) -> dict[str, str]:
+        async with engine.begin() as conn:
+            await conn.execute(BARE_ROWS.insert().values(uuid=key, body=msgspec.json.encode(data).decode()))
+        return {"uuid": key}
+
+    async def create_table() -> None:
+        async with engine.begin() as conn:
+            await conn.run_sync(BARE.create_all)
+
+    return Litestar([bare], on_startup=[create_table], on_shutdown=[engine.dispose])
+
+
+def login(url: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=30)
+    client.post("/api/v1/session", json={"username": "inspector1", "password": DEMO_PASSWORD}).raise_for_status()
+    return client
+
+
+class BareServer:
+    def __init__(self, database_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "bench.submit_throughput:bare_app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--log-level", "warning"],
+            env={**os.environ, "KIEMTRA_BENCH_DB": database_url}, stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.put(f"{self.url}/bare/{uuid.uuid4()}", json={"warm": 1}, timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("bare server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def hammer(clients: list[httpx.Client], requests: list[tuple[str, dict[str, Any]]], path: str) -> float:
+    """Send every request, ``len(clients)`` at a time; returns requests per second (all must be 201)."""
+    lock, queue, bad = threading.Lock(), list(requests), []
+
+    def worker(client: httpx.Client) -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                key, body = queue.pop()
+            response = client.put(f"{path}/{key}", json=body)
+            if response.status_code != 201:
+                bad.append(response.status_code)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    assert not bad, f"unexpected answers: {sorted(set(bad))}"
+    return len(requests) / elapsed
+
+
+def measure(kind: str, n: int, concurrency: int, workdir: Path) -> list[str]:
+    url = seeded_database(kind, workdir)
+    try:
+        batch = submissions(url, 2 * n + 40, seed=11)
+        app, bare = LiveServer(url, workdir / "data").start(), BareServer(url)
+        try:
+            app_clients = [login(app.url) for _ in range(concurrency)]
+            bare_clients = [httpx.Client(base_url=bare.url, timeout=30) for _ in range(concurrency)]
+            hammer(app_clients, batch[:20], "/api/v1/inspections")  # warm up both
+            hammer(bare_clients, [(str(uuid.uuid4()), b) for _, b in batch[20:40]], "/bare")
+            rest = batch[40:]
+            app_rates, bare_rates = [], []
+            for half in (rest[:n], rest[n:]):  # alternate, keep the best of two rounds each
+                bare_rates.append(hammer(bare_clients, [(str(uuid.uuid4()), b) for _, b in half], "/bare"))
+                app_rates.append(hammer(app_clients, half, "/api/v1/inspections"))
+            for c in [*app_clients, *bare_clients]:
+                c.close()
+        finally:
+            app.kill()
+            bare.stop()
+        a, b = max(app_rates), max(bare_rates)
+        return [kind, f"{b:.0f}", f"{a:.0f}", f"{a / b:.2f}", "yes" if a / b >= 0.5 else "NO"]
+    finally:
+        drop_database(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=400, help="submissions per round (two rounds)")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in args.backends.split(","):
+            rows.append(measure(kind, args.requests // 2, args.clients, Path(tmp) / kind))
+    print(machine())
+    print(f"{args.requests} submissions, {args.clients} concurrent clients, 1 uvicorn worker each")
+    print(table(rows, ["database", "bare insert (req/s)", "PUT inspection (req/s)", "ratio", "≥ 0.5"]))
+
+
+if __name__ == "__main__":
+    main()
