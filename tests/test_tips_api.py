@@ -247,3 +247,16 @@ def test_the_pages_enter_and_move_a_tip_like_the_api(as_user) -> None:  # type: 
     token = english.get("/tips").text.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
     english.post("/language", data={"language": "en", "next": "/tips", "_csrf_token": token})
     assert "Tip-offs and denunciations" in english.get("/tips").text
+
+
+def test_ids_beyond_the_integer_columns_are_not_found_or_refused(as_user) -> None:  # type: ignore[no-untyped-def]
+    city = as_user("cityoffice")
+    huge = 43687850681729374224384
+    assert city.get(f"/api/v1/tips/{huge}").status_code == 404
+    assert city.get(f"/api/v1/hotspots/{huge}").status_code == 404
+    assert city.post(f"/api/v1/tips/{huge}/actions", json={"action": "start"}).status_code == 404
+    response = city.post("/api/v1/tips", json={"channel": "hotline", "establishment_id": huge})
+    assert response.status_code in (400, 422)
+    tip = new_tip(city)
+    linked = act(city, tip["id"], "link_inspection", inspection=str(huge))
+    assert linked.status_code == 422

@@ -14,7 +14,7 @@ from server.errors import AppError
 from server.inspections.models import Inspection
 from server.tips import deadlines
 from server.tips.models import Tip, TipInspection
-from server.tips.places import invalid, resolve_place
+from server.tips.places import invalid, resolve_place, valid_id
 from server.tips.schemas import TipActionIn
 
 HANDLER_ROLES = frozenset({Role.CITY_OFFICE.value, Role.WARD_POLICE.value, Role.TEAM_LEAD.value,
@@ -96,7 +96,7 @@ async def _link(session: AsyncSession, user: CurrentUser, tip: Tip, data: TipAct
     ref = (data.inspection or "").strip()
     if not ref:
         raise invalid("inspection", "required", "give the inspection's id or uuid")
-    where = Inspection.id == int(ref) if ref.isdigit() else Inspection.uuid == ref
+    where = Inspection.id == int(ref) if ref.isdigit() and valid_id(int(ref)) else Inspection.uuid == ref
     inspection = await session.scalar(select(Inspection).where(where))
     if inspection is None or not user.sees_ward(inspection.ward_id):
         raise invalid("inspection", "not_found", "no such inspection in your wards")

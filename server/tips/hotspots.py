@@ -20,7 +20,7 @@ from server.inspections.models import Inspection
 from server.registry.models import Establishment
 from server.tips.labels import HOTSPOT_STATUSES
 from server.tips.models import Hotspot, HotspotEvent, HotspotStatus
-from server.tips.places import invalid, resolve_place
+from server.tips.places import invalid, resolve_place, valid_id
 from server.tips.schemas import HotspotCount, HotspotEventOut, HotspotIn, HotspotOut, HotspotStatusIn
 from server.tips.services import load_tip
 from server.wards.models import Ward
@@ -69,6 +69,8 @@ async def list_hotspots(session: AsyncSession, user: CurrentUser, *, status: str
 
 
 async def get_hotspot(session: AsyncSession, user: CurrentUser, hotspot_id: int) -> HotspotOut:
+    if not valid_id(hotspot_id):
+        raise not_found("hotspot")
     row = (await session.execute(scoped(_base(), user).where(Hotspot.id == hotspot_id))).first()
     if row is None:
         raise not_found("hotspot")
@@ -90,7 +92,7 @@ async def create_hotspot(session: AsyncSession, user: CurrentUser, data: Hotspot
     if data.inspection:
         ref = data.inspection.strip()
         inspection = await session.scalar(select(Inspection).where(
-            Inspection.id == int(ref) if ref.isdigit() else Inspection.uuid == ref))
+            Inspection.id == int(ref) if ref.isdigit() and valid_id(int(ref)) else Inspection.uuid == ref))
         if inspection is None or not user.sees_ward(inspection.ward_id):
             raise invalid("inspection", "not_found", "no such inspection in your wards")
         inspection_id, establishment_id = inspection.id, establishment_id or inspection.establishment_id
@@ -117,6 +119,8 @@ async def create_hotspot(session: AsyncSession, user: CurrentUser, data: Hotspot
 
 
 async def set_status(session: AsyncSession, user: CurrentUser, hotspot_id: int, data: HotspotStatusIn) -> Hotspot:
+    if not valid_id(hotspot_id):
+        raise not_found("hotspot")
     spot = await session.scalar(scoped(select(Hotspot), user).where(Hotspot.id == hotspot_id))
     if spot is None:
         raise not_found("hotspot")

@@ -15,6 +15,14 @@ from server.wards.services import configuration_day, valid_on
 _index_cache: dict[tuple[int, int, str], tuple[WardIndex, dict[str, int]]] = {}
 
 
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: int) -> bool:
+    """Fits the integer id columns (a larger number can be no row, and would overflow the driver)."""
+    return 0 < value <= MAX_ID
+
+
 def invalid(path: str, code: str, message: str) -> AppError:
     return AppError(422, "invalid", message, [FieldError(path, code, message)])
 

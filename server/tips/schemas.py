@@ -21,6 +21,8 @@ Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 WardCode = Annotated[str, msgspec.Meta(max_length=10, pattern=r"^\d{1,10}$")]
+#: A row id: positive and within a 32-bit integer column (larger numbers are refused, not overflowed).
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 ACTION_NAMES = ("classify", "assign", "start", "suspend", "resume", "resolve", "extend", "notify_procuracy",
                 "notify_reporter", "link_inspection")
@@ -36,7 +38,7 @@ class TipIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reporter_name: Short | None = None
     reporter_contact: Short | None = None
     anonymous: bool = False
-    establishment_id: int | None = None
+    establishment_id: Id | None = None
     lat: Lat | None = None
     lon: Lon | None = None
     address: Address = ""
@@ -56,7 +58,7 @@ class TipActionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     urgency: Urgency | None = None
     anonymous: bool | None = None
     ward: WardCode | None = None
-    establishment_id: int | None = None
+    establishment_id: Id | None = None
     handler: Short | None = None
     outcome: TipOutcome | None = None
     reason: Text = ""
@@ -157,9 +159,9 @@ class OnTimeOut(msgspec.Struct):
 
 class HotspotIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: Short
-    tip_id: int | None = None
+    tip_id: Id | None = None
     inspection: Short | None = None
-    establishment_id: int | None = None
+    establishment_id: Id | None = None
     lat: Lat | None = None
     lon: Lon | None = None
     ward: WardCode | None = None

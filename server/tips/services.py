@@ -27,7 +27,7 @@ from server.registry.models import Establishment
 from server.tips import deadlines
 from server.tips.actions import apply
 from server.tips.models import Tip, TipEvent, TipInspection, TipStatus
-from server.tips.places import invalid, resolve_place
+from server.tips.places import invalid, resolve_place, valid_id
 from server.tips.schemas import ReporterOut, StepOut, TipActionIn, TipDetail, TipEventOut, TipIn, TipOut, TipPage
 from server.wards.models import Ward
 
@@ -146,6 +146,8 @@ async def create_tip(session: AsyncSession, user: CurrentUser, data: TipIn) -> T
 
 
 async def load_tip(session: AsyncSession, user: CurrentUser, tip_id: int) -> Tip:
+    if not valid_id(tip_id):
+        raise not_found("tip")
     tip = await session.scalar(scoped(select(Tip), user).where(Tip.id == tip_id))
     if tip is None:
         raise not_found("tip")
@@ -215,6 +217,8 @@ async def list_tips(session: AsyncSession, user: CurrentUser, *, overdue: bool |
 
 async def get_tip(session: AsyncSession, user: CurrentUser, tip_id: int) -> TipDetail:
     now = utcnow()
+    if not valid_id(tip_id):
+        raise not_found("tip")
     row = (await session.execute(scoped(base_query(), user).where(Tip.id == tip_id))).first()
     if row is None:
         raise not_found("tip")
