@@ -10,6 +10,7 @@ import pytest
 from server.auth.identity import CurrentUser
 from server.db import make_sessionmaker
 from server.i18n import LOCAL_TZ
+from server.tips.ontime import verdict
 from server.tips.services import list_tips
 from tests.dbs import execute, run
 
@@ -260,3 +261,18 @@ def test_ids_beyond_the_integer_columns_are_not_found_or_refused(as_user) -> Non
     tip = new_tip(city)
     linked = act(city, tip["id"], "link_inspection", inspection=str(huge))
     assert linked.status_code == 422
+
+
+@pytest.mark.parametrize(("status", "missed", "due_in_minutes", "expected"), [
+    ("resolved", False, None, "on_time"),
+    ("suspended", False, None, "on_time"),  # a suspension is a lawful decision, its clock paused
+    ("resolved", True, None, "late"),
+    ("resolved", False, -1, "late"),  # e.g. the reporter's notice is overdue
+    ("verifying", False, -1, "late"),
+    ("verifying", False, 0, "open"),  # at the due minute itself: not yet late
+    ("received", False, 60, "open"),
+])
+def test_the_on_time_verdict(status: str, missed: bool, due_in_minutes: int | None, expected: str) -> None:
+    now = datetime(2024, 5, 1, 10, tzinfo=UTC)
+    due = None if due_in_minutes is None else now + timedelta(minutes=due_in_minutes)
+    assert verdict(status, missed, due, now) == expected

@@ -2,8 +2,9 @@
 
 The rule (coverage reads the same columns): a tip counts in the month it was received (Vietnamese time).
 It is **late** when a step was done after its deadline (``missed_deadline``) or a running deadline has
-passed (``next_due_at < now``); **on time** when it is resolved and not late; otherwise **open** (still
-within its deadlines) and left out of the ratio. ratio = on time / (on time + late); the target is 100 %.
+passed (``next_due_at < now``); **on time** when it is resolved or suspended (a suspension is one of the
+lawful decisions on a report, BLTTHS Đ147–148) and not late; otherwise **open** (still within its
+deadlines) and left out of the ratio. ratio = on time / (on time + late); the target is 100 %.
 """
 
 from __future__ import annotations
@@ -24,15 +25,16 @@ from server.tips.services import READERS, base_query, scoped, tip_out
 from server.wards.models import Ward
 
 TARGET = 1.0
-RULE = ("late: a step done after its deadline or a running deadline passed; on time: resolved and not late; "
-        "open tips are left out; month = month received (Asia/Ho_Chi_Minh)")
+RULE = ("late: a step done after its deadline or a running deadline passed; on time: resolved or suspended and "
+        "not late; open tips are left out; month = month received (Asia/Ho_Chi_Minh)")
+CLOSED = frozenset({TipStatus.RESOLVED.value, TipStatus.SUSPENDED.value})
 
 
 def verdict(tip_status: str, missed: bool, next_due_at: datetime | None, now: datetime) -> str:
     """'late', 'on_time' or 'open' (the rule above)."""
     if missed or (next_due_at is not None and now > next_due_at):
         return "late"
-    return "on_time" if tip_status == TipStatus.RESOLVED.value else "open"
+    return "on_time" if tip_status in CLOSED else "open"
 
 
 def _ratio(counts: dict[str, int]) -> RatioOut:
