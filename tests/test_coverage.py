@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import defaultdict
 from datetime import UTC, date, datetime
 
 import pytest
@@ -31,28 +30,23 @@ def _instant(value: object) -> datetime:
 
 
 def brute_force(url: str, year: int, before: datetime | None = None) -> dict[str, tuple[int, int]]:
-    """The documented rule, applied row by row in Python: {ward code: (active, inspected)}."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    rows = execute(url, "SELECT establishment_id, year, review_state, started_at FROM inspections")
-    inspected = {eid for eid, y, state, at in rows
-                 if y == year and state != "rejected" and (before is None or _instant(at) < before)}
-    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for code, in execute(url, "SELECT code FROM wards"):
-        out[code] = [0, 0]
-    rows = execute(url, "SELECT e.id, w.code, e.status, e.opened_on, e.closed_on FROM establishments e "
-                        "JOIN wards w ON w.id = e.ward_id")
-    for eid, code, status, opened, closed in rows:
+    """The documented rule, applied row by row in Python: {ward code: (counted, inspected)}."""
+    end = date(year, 12, 31)
+    codes = dict(execute(url, "SELECT id, code FROM wards"))
+    rows = execute(url, "SELECT establishment_id, ward_id, year, review_state, started_at FROM inspections")
+    visits = {(eid, wid) for eid, wid, y, state, at in rows
+              if y == year and state != "rejected" and (before is None or _instant(at) < before)}
+    inspected = {eid for eid, _ in visits}
+    out: dict[str, list[int]] = {code: [0, 0] for code in codes.values()}
+    for _eid, wid in visits:
+        out[codes[wid]][1] += 1
+    for eid, wid, status, opened, closed in execute(
+            url, "SELECT id, ward_id, status, opened_on, closed_on FROM establishments"):
         opened, closed = _day(opened), _day(closed)
-        if opened is not None and opened > end:
-            continue
-        if closed is not None and closed < start:
-            continue
-        closed_during = (closed is None and status == "closed") or (closed is not None and closed <= end)
-        done = eid in inspected
-        if closed_during and not done:
-            continue
-        out[code][0] += 1
-        out[code][1] += done
+        open_at_end = (opened is None or opened <= end) and (
+            (closed is None and status != "closed") or (closed is not None and closed > end))
+        if open_at_end or eid in inspected:
+            out[codes[wid]][0] += 1
     return {code: (a, i) for code, (a, i) in out.items()}
 
 
@@ -199,9 +193,12 @@ def test_businesses_that_open_or_close_during_the_year(as_user, database_url: st
     # closed without a date: treated as closed during the year (counts only when visited)
     execute(database_url, "UPDATE establishments SET closed_on = NULL WHERE id = :e", {"e": visited})
     assert ham_rong() == (active - 1, done)
-    # closed before the year: gone, even with a (mistaken) visit in the year
+    # a visit in the year is proof enough that it operated, whatever closing date the registry holds
     execute(database_url, "UPDATE establishments SET closed_on = '2022-12-31' WHERE id = :e", {"e": visited})
-    assert ham_rong() == (active - 2, done - 1)
+    assert ham_rong() == (active - 1, done)
+    # closed before the year and not visited: not counted
+    execute(database_url, "UPDATE establishments SET closed_on = '2022-01-01' WHERE id = :e", {"e": open_})
+    assert ham_rong() == (active - 1, done)
     # closed only in a later year: a full member of 2023
     execute(database_url, "UPDATE establishments SET closed_on = '2024-01-01' WHERE id IN (:a, :b)",
             {"a": open_, "b": visited})
@@ -216,6 +213,19 @@ def test_businesses_that_open_or_close_during_the_year(as_user, database_url: st
             {"e": open_})
     assert ham_rong() == (active, done)
     assert brute_force(database_url, 2023)[HAM_RONG] == ham_rong()
+
+
+def test_a_visit_stays_in_the_ward_it_was_made_in(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    city = as_user("cityoffice")
+    before = by_code(city.get("/api/v1/coverage", params={"year": 2023}).json())
+    visited = inspected_once(database_url, HAM_RONG)
+    execute(database_url, "UPDATE establishments SET ward_id = (SELECT id FROM wards WHERE code = :c) WHERE id = :e",
+            {"c": DONG_THO, "e": visited})
+    after = by_code(city.get("/api/v1/coverage", params={"year": 2023}).json())
+    assert after[HAM_RONG]["inspected"] == before[HAM_RONG]["inspected"]  # the 2023 visit was in Hàm Rồng
+    assert after[HAM_RONG]["active"] == before[HAM_RONG]["active"] - 1  # the registry now has it in Đông Thọ
+    assert after[DONG_THO]["active"] == before[DONG_THO]["active"] + 1
+    assert brute_force(database_url, 2023) == {c: (w["active"], w["inspected"]) for c, w in after.items()}
 
 
 def test_ward_police_see_their_wards_only(as_user) -> None:  # type: ignore[no-untyped-def]

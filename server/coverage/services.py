@@ -3,17 +3,19 @@
 The rule, for a year Y (Vietnamese calendar year; ``Inspection.year`` is the local year of ``started_at``):
 
 - **Wards**: the units in force on 31 December of Y (or the newest configuration held), within the
-  user's scope. A business counts in the ward the registry holds it in (``Establishment.ward_id``).
-- **Counted businesses** (the denominator), every status but closed ones alike (a suspended business
-  still holds its certificate and must be checked):
-  * opened on or before 31 December of Y (or no opening date), and
-  * still open at the end of Y (no closing date and status not ``closed``, or closed after Y): counted;
-  * closed during Y (a closing date in Y, or status ``closed`` without a date): counted **only if it was
-    inspected in Y**. A business that shut before anyone could visit does not lower the ward's ratio; one
-    that was visited still counts as done;
-  * closed before Y: not counted.
-- **Inspected** (the numerator): counted businesses with at least one inspection in Y whose review
-  state is not ``rejected``; a business inspected twice counts once.
+  user's scope.
+- **Inspected** (the numerator): distinct businesses with at least one inspection in Y whose review state
+  is not ``rejected``, in the ward the inspection recorded (``Inspection.ward_id``, the business's ward at
+  the visit, so later registry edits never move a year's figures); a business inspected twice counts once.
+- **Counted businesses** (the denominator), in their registry ward (``Establishment.ward_id``):
+  * every business open at the end of Y: opened on or before 31 December of Y (or no opening date) and not
+    closed by then (no closing date and status not ``closed``, or closed after Y). Suspended businesses
+    count: they hold their certificate and must be checked;
+  * plus every business *not* open at the end of Y that was inspected in Y: a business that closed during
+    Y counts **only if it was inspected** (one that shut before anyone could visit does not lower the
+    ward's ratio; one that was visited still counts as done), and a visit is proof enough that a business
+    the registry dates otherwise did operate that year. Closed before Y and not visited: not counted.
+  So every inspected business is in the denominator (of the same ward unless it moved).
 - **City team** (T2): distinct businesses inspected in Y (not rejected) by teams of kind ``city``,
   within the user's scope, against the plan's ``city_team_target``.
 - **Forecast**: linear at the pace so far. With ``d`` days of Y elapsed at the ``as_of`` day (local
@@ -60,20 +62,15 @@ def open_at_end(year: int) -> ColumnElement[bool]:
                E.closed_on > year_bounds(year)[1])
 
 
-def closed_during(year: int) -> ColumnElement[bool]:
-    start, end = year_bounds(year)
-    return or_(and_(E.closed_on.is_(None), E.status == EstablishmentStatus.CLOSED.value),
-               and_(E.closed_on >= start, E.closed_on <= end))
-
-
-def candidate(year: int) -> ColumnElement[bool]:
-    """Businesses that may count in ``year``: those closed during it count only when inspected."""
+def not_open_at_end(year: int) -> ColumnElement[bool]:
+    """The complement of ``opened by 31 December and open_at_end`` (NULL-safe)."""
     end = year_bounds(year)[1]
-    return and_(or_(E.opened_on.is_(None), E.opened_on <= end), or_(open_at_end(year), closed_during(year)))
+    return or_(E.opened_on > end, and_(E.closed_on.is_(None), E.status == EstablishmentStatus.CLOSED.value),
+               E.closed_on <= end)
 
 
 def counted_inspection(year: int, before: datetime | None = None) -> ColumnElement[bool]:
-    # A literal, not a bound parameter: the planners match it to the partial index ix_inspections_counted.
+    # A literal, not a bound parameter: the planners match it to the partial index ix_inspections_counted_ward.
     cond = and_(I.year == year, I.review_state != literal_column(f"'{ReviewState.REJECTED.value}'"))
     return and_(cond, I.started_at < before) if before is not None else cond
 
@@ -123,9 +120,9 @@ async def ward_coverage(
 ) -> list[WardCoverageOut]:
     """One row per ward in force that year (within ``ward_ids`` when given), sorted by ward code.
 
-    Three aggregations joined to the wards: businesses open at the year's end (no inspections needed),
-    and the inspected businesses (a semi-join on ``ix_inspections_establishment_year``) with those of
-    them that closed during the year, which join the denominator.
+    Three aggregations joined to the wards: businesses open at the year's end (establishments only),
+    the few others that were inspected (a semi-join from the small side), and the distinct inspected
+    businesses per ward, streamed from the partial index ``ix_inspections_counted_ward`` alone.
     """
     plan = await plan_for(session, year)
     default_target = plan.ward_target_ratio if plan else DEFAULT_TARGET
@@ -139,18 +136,23 @@ async def ward_coverage(
         .where(opened, open_at_end(year)).group_by(E.ward_id),
         E.ward_id, ward_ids,
     ).subquery("still_open")
-    done = _scoped(
-        select(E.ward_id.label("ward_id"), func.count().label("n"),
-               func.sum(case((closed_during(year), 1), else_=0)).label("closed"))
-        .where(candidate(year), inspected_exists(year, before)).group_by(E.ward_id),
+    others = _scoped(
+        select(E.ward_id.label("ward_id"), func.count().label("n"))
+        .where(not_open_at_end(year), inspected_exists(year, before)).group_by(E.ward_id),
         E.ward_id, ward_ids,
+    ).subquery("others")
+    done = _scoped(
+        select(I.ward_id.label("ward_id"), func.count(func.distinct(I.establishment_id)).label("n"))
+        .where(counted_inspection(year, before)).group_by(I.ward_id),
+        I.ward_id, ward_ids,
     ).subquery("done")
     targets = (select(PlanWardTarget.ward_id, PlanWardTarget.target_ratio)
                .where(PlanWardTarget.plan_id == (plan.id if plan else -1)).subquery("targets"))
     query = _scoped(
         select(Ward.code, Ward.full_name, targets.c.target_ratio,
-               func.coalesce(still_open.c.n, 0), func.coalesce(done.c.n, 0), func.coalesce(done.c.closed, 0))
+               func.coalesce(still_open.c.n, 0), func.coalesce(done.c.n, 0), func.coalesce(others.c.n, 0))
         .outerjoin(still_open, still_open.c.ward_id == Ward.id)
+        .outerjoin(others, others.c.ward_id == Ward.id)
         .outerjoin(done, done.c.ward_id == Ward.id)
         .outerjoin(targets, targets.c.ward_id == Ward.id)
         .where(Ward.id.in_(in_force)).order_by(Ward.code),
@@ -181,14 +183,14 @@ async def city_team_inspected(session: AsyncSession, year: int, ward_ids: frozen
 
 
 async def monthly_inspected(session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None) -> list[int]:
-    """Counted businesses inspected by the end of each local month of ``year`` (12 cumulative values)."""
+    """Businesses inspected by the end of each local month of ``year`` (12 cumulative values; the sum over
+    the wards of the numerator, so December equals the year's total)."""
     in_force = await ward_ids_in_force(session, year)
     firsts = _scoped(
-        select(I.establishment_id, func.min(I.started_at).label("first"))
-        .join(E, E.id == I.establishment_id)
-        .where(counted_inspection(year), E.ward_id.in_(in_force), candidate(year))
-        .group_by(I.establishment_id),
-        E.ward_id, ward_ids,
+        select(I.ward_id, I.establishment_id, func.min(I.started_at).label("first"))
+        .where(counted_inspection(year), I.ward_id.in_(in_force))
+        .group_by(I.ward_id, I.establishment_id),
+        I.ward_id, ward_ids,
     ).subquery("firsts")
     starts = [local_midnight_utc(date(year, m, 1)) for m in range(2, 13)]
     month = case(*[(firsts.c.first < s, m) for m, s in enumerate(starts, start=1)], else_=12).label("month")
@@ -246,7 +248,8 @@ async def establishment_states(
         select(E.id, E.name, E.type, E.address, E.lat, E.lon, E.status, Ward.code, visits.c.n, visits.c.bad)
         .join(Ward, Ward.id == E.ward_id)
         .outerjoin(visits, visits.c.eid == E.id)
-        .where(E.ward_id.in_(in_force), candidate(year), or_(open_at_end(year), visits.c.n.is_not(None)))
+        .where(E.ward_id.in_(in_force), or_(and_(or_(E.opened_on.is_(None), E.opened_on <= year_bounds(year)[1]),
+                                                 open_at_end(year)), visits.c.n.is_not(None)))
         .order_by(Ward.code, E.name, E.id),
         E.ward_id, ward_ids,
     )
