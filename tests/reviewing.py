@@ -72,5 +72,10 @@ def submit_as(url: str, username: str, uuid: str, body: Any) -> tuple[Any, bool]
     return run(go, url)
 
 
+def as_json(value: Any) -> Any:
+    """A JSON column as read behind the app's back: text on SQLite, already decoded on PostgreSQL."""
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+
+
 def fresh_uuid() -> str:
     return str(uuidlib.uuid4())

@@ -6,10 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import msgspec
-
 from tests.dbs import execute
-from tests.reviewing import HAM_RONG, inspection_in, with_violation
+from tests.reviewing import HAM_RONG, as_json, inspection_in, with_violation
 
 SANCTION = {"kind": "sanction", "decision_no": "123/QĐ-XPHC", "decision_date": "2023-11-20",
             "authority": "Chủ tịch UBND phường Hàm Rồng", "legal_ref": "Điểm a khoản 1 Điều 12 Nghị định 144/2021",
@@ -40,7 +38,7 @@ def test_a_sanction_is_recorded_with_every_field_and_audited(as_user, database_u
     action, target, after = execute(database_url, "SELECT action, target_id, after FROM audit_events "
                                                   "ORDER BY id DESC LIMIT 1")[0]
     assert (action, target) == ("follow_up.create", str(out["id"]))
-    assert msgspec.json.decode(after)["fine_vnd"] == 3_500_000
+    assert as_json(after)["fine_vnd"] == 3_500_000
     history = police.get(f"/api/v1/inspections/{uuid}/history").json()
     assert [f["decision_no"] for f in history["follow_ups"]] == ["123/QĐ-XPHC"]
     assert "123/QĐ-XPHC" in police.get(f"/inspections/{uuid}/history").text
@@ -82,7 +80,7 @@ def test_a_reinspection_creates_an_assignment_for_the_team(as_user, database_url
     assert [(t, str(d)) for t, d in rows] == [(team[0], day)]
     assert execute(database_url, "SELECT establishment_id, status FROM assignment_stops WHERE assignment_id = :i",
                    {"i": assignment_id}) == [(team[1], "planned")]
-    after = msgspec.json.decode(execute(database_url, "SELECT after FROM audit_events ORDER BY id DESC LIMIT 1")[0][0])
+    after = as_json(execute(database_url, "SELECT after FROM audit_events ORDER BY id DESC LIMIT 1")[0][0])
     assert after["assignment_id"] == assignment_id
     # a second re-inspection the same day joins the same assignment
     other = inspection_in(database_url, HAM_RONG, offset=3)

@@ -14,7 +14,7 @@ from server.inspections.models import ReviewState
 from server.review.models import Decision
 from server.review.transitions import REVIEW_DECISIONS, TRANSITIONS
 from tests.dbs import execute
-from tests.reviewing import HAM_RONG, fresh_uuid, inspection_in, new_body, state_of, submit_as
+from tests.reviewing import HAM_RONG, as_json, fresh_uuid, inspection_in, new_body, state_of, submit_as
 
 ALLOWED = [(f, d) for (f, d) in TRANSITIONS if d in REVIEW_DECISIONS]
 REFUSED = [(s, d) for s in ReviewState for d in REVIEW_DECISIONS if (s, d) not in TRANSITIONS]
@@ -56,7 +56,7 @@ def test_allowed_transition(as_user, database_url: str, state: ReviewState, deci
     action, target, after = execute(database_url, "SELECT action, target_id, after FROM audit_events "
                                                   "ORDER BY id DESC LIMIT 1")[0]
     assert (action, target) == (f"review.{decision.value}", uuid)
-    assert msgspec.json.decode(after)["review_state"] == to
+    assert as_json(after)["review_state"] == to
     assert as_user("cityoffice").get("/api/v1/audit/verify").json()["ok"] is True
 
 
