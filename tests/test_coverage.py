@@ -61,7 +61,9 @@ def add_inspection(url: str, establishment_id: int, started: datetime, state: st
     like = like or execute(url, "SELECT min(id) FROM inspections")[0][0]
     ward = execute(url, "SELECT ward_id FROM establishments WHERE id = :e", {"e": establishment_id})[0][0]
     new = str(uuid.uuid4())
-    stamp = started.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    utc = started.astimezone(UTC)
+    # asyncpg wants a datetime; SQLite holds UTC text the way the UTCDateTime column writes it
+    stamp = utc if url.startswith("postgresql") else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
     execute(url, """
         INSERT INTO inspections (uuid, establishment_id, ward_id, year, team_id, inspector_id, form_version_id,
             started_at, submitted_at, received_at, flags, answers, violations, violation_count, outcome, notes,
