@@ -105,3 +105,26 @@ def test_pages_save_a_route_and_show_a_printable_list_with_escaped_names(as_user
     stop = re.search(r'action="(/assignments/\d+/stops/\d+)"', detail).group(1)
     lead.post(stop, data={"_csrf_token": token, "status": "not_found"})
     assert 'data-status="not_found"' in lead.get(saved.headers["location"]).text
+
+
+def test_an_inspection_of_a_stop_sets_its_status(as_user, database_url) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from tests import submissions
+
+    body = submissions.body(database_url, "karaoke")
+    day = datetime.fromisoformat(body["started_at"]).astimezone(LOCAL_TZ).date()
+    # Written straight to the database: the visit's local day may be "yesterday" just after midnight,
+    # which the API refuses for a new assignment.
+    execute(database_url, "INSERT INTO assignments (team_id, date, note, created_at) VALUES (:t, :d, '', :c)",
+            {"t": city_team(database_url), "d": day, "c": datetime.now(LOCAL_TZ)})
+    assignment = execute(database_url, "SELECT max(id) FROM assignments")[0][0]
+    execute(database_url, "INSERT INTO assignment_stops (assignment_id, establishment_id, position, status) "
+                          "VALUES (:a, :e, 1, 'planned')", {"a": assignment, "e": body["establishment_id"]})
+    inspector = as_user("inspector1")
+    sent = inspector.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body)
+    assert sent.status_code == 201, sent.text
+    stop = inspector.get(f"/api/v1/assignments/{assignment}").json()["stops"][0]
+    assert stop["status"] == "done" and stop["inspection_id"] is not None
+    url = f"/api/v1/assignments/{assignment}/stops/{stop['id']}"
+    assert inspector.patch(url, json={"status": "not_found"}).status_code == 409
