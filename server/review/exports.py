@@ -168,7 +168,7 @@ async def xlsx_chunks(source: AsyncIterator[list[Row[Any]]]) -> AsyncIterator[by
 
 
 FORMATS = {
-    "csv": (csv_chunks, "text/csv; charset=utf-8"),
+    "csv": (csv_chunks, "text/csv"),
     "xlsx": (xlsx_chunks, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "geojson": (geojson_chunks, "application/geo+json"),
 }

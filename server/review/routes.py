@@ -115,7 +115,7 @@ def _export(fmt: str):  # type: ignore[no-untyped-def]
 
     handler.__name__ = f"export_{fmt}"
     return get(f"/api/v1/exports/inspections.{fmt}", guards=reviewers, operation_id=f"exportInspections{fmt}",
-               tags=["review"], dependencies=filter_dep)(handler)
+               tags=["review"], dependencies=filter_dep, media_type=media_type)(handler)
 
 
 export_routes = [_export(fmt) for fmt in exports.FORMATS]
