@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from markupsafe import Markup
@@ -32,6 +33,7 @@ from server.registry.models import EstablishmentType
 from server.security import request_nonce, with_nonce
 from server.settings import Settings
 
+GEOJSON = "application/geo+json"
 READERS = [requires(Role.CITY_OFFICE, Role.WARD_POLICE, Role.TEAM_LEAD)]
 Year = Annotated[int | None, QueryParameter(ge=2000, le=2100)]
 TypeFilter = Annotated[EstablishmentType | None, QueryParameter()]
@@ -53,11 +55,12 @@ async def api_coverage(
     return await services.coverage(db, await _year(db, year), user.ward_ids)
 
 
-@get("/api/v1/coverage.geojson", guards=READERS, operation_id="getCoverageGeoJSON", tags=["coverage"])
+@get("/api/v1/coverage.geojson", guards=READERS, operation_id="getCoverageGeoJSON", tags=["coverage"],
+     media_type=GEOJSON, responses={304: ResponseSpec(None, description="Not modified (If-None-Match)")})
 async def api_coverage_geojson(
     request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
     year: Year = None,
-) -> Response[bytes]:
+) -> Response[dict[str, Any]]:
     """The same figures per ward as a GeoJSON FeatureCollection, with a strong ETag (304 when unchanged)."""
     year = await _year(db, year)
     report = await services.coverage(db, year, user.ward_ids, with_months=False)
@@ -67,8 +70,8 @@ async def api_coverage_geojson(
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
     match = request.headers.get("if-none-match", "")
     if etag in [t.strip().removeprefix("W/") for t in match.split(",")] or match.strip() == "*":
-        return Response(b"", status_code=304, headers=headers, media_type="application/geo+json")
-    return Response(body, headers=headers, media_type="application/geo+json")
+        return Response(b"", status_code=304, headers=headers, media_type=GEOJSON)  # type: ignore[arg-type]
+    return Response(body, headers=headers, media_type=GEOJSON)  # type: ignore[arg-type]
 
 
 @get("/coverage", guards=READERS, include_in_schema=False)
