@@ -10,6 +10,9 @@ from server.planning import routes as planning
 from server.registry import pages as registry_pages
 from server.registry import routes as registry
 from server.review import routes as review
+from server.tips import hotspot_pages
+from server.tips import pages as tip_pages
+from server.tips import routes as tips
 from server.wards import routes as wards
 from server.webhooks import routes as webhooks
 
@@ -17,4 +20,6 @@ ROUTES = [*pages.routes, *auth.routes, *wards.routes, *registry.routes, *registr
 ROUTES += [*inspections.routes]
 ROUTES += [*coverage.routes]
 ROUTES += [*review.routes, *webhooks.routes]
+
+ROUTES += [*tips.routes, *tip_pages.routes, *hotspot_pages.routes]
 ROUTES += [*planning.routes, *planning_pages.routes]

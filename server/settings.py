@@ -37,13 +37,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     presence_max_accuracy_m: float = 100.0
     clock_skew_minutes: int = 10
     debug: bool = False
+    geocoder_url: str = ""
+    osrm_url: str = ""
+    route_time_limit_s: float = 1.0
     webhook_urls: str = ""
     webhook_secret: str = ""
     webhook_interval_seconds: float = 5.0
     webhook_max_attempts: int = 15
-    geocoder_url: str = ""
-    osrm_url: str = ""
-    route_time_limit_s: float = 1.0
 
     def __post_init__(self) -> None:
         if self.language not in ("vi", "en"):
