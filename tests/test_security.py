@@ -56,13 +56,14 @@ def test_every_html_post_needs_the_csrf_token(as_user, path: str) -> None:  # ty
 
 def test_login_issues_a_fresh_session_token_no_fixation(client: TestClient) -> None:
     planted = "attacker-chosen-token-0123456789"
+    planted_header = {"Cookie": f"kiemtra_session={planted}"}
     response = client.post("/api/v1/session", json={"username": "inspector1", "password": DEMO_PASSWORD},
-                           cookies={"kiemtra_session": planted})
+                           headers=planted_header)
     issued = re.search(r"kiemtra_session=([^;]+)", response.headers["set-cookie"]).group(1)
     assert issued != planted and len(issued) >= 40
     client.cookies.clear()
-    assert client.get("/api/v1/wards", cookies={"kiemtra_session": planted}).status_code == 401
-    assert client.get("/api/v1/wards", cookies={"kiemtra_session": issued}).status_code == 200
+    assert client.get("/api/v1/wards", headers=planted_header).status_code == 401
+    assert client.get("/api/v1/wards", headers={"Cookie": f"kiemtra_session={issued}"}).status_code == 200
 
 
 @pytest.mark.parametrize("q", ["' OR '1'='1", "x'; DROP TABLE establishments; --", "%' UNION SELECT 1 --", "\\"])
@@ -79,3 +80,10 @@ def test_sql_injection_through_the_search_filter_is_just_text(as_user, database_
 def test_sql_injection_through_enumerated_filters_is_refused(as_user, params: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     response = as_user("police.hamrong").get("/api/v1/establishments", params=params)
     assert response.status_code == 400
+
+
+def test_unknown_page_is_a_friendly_404(client: TestClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Không tìm thấy" in response.text
+    assert client.get("/api/v1/no-such-thing").json()["code"] == "not_found"
