@@ -34,3 +34,11 @@ def test_upgrade_twice_is_harmless(databases: Databases) -> None:
         await upgrade(engine)
 
     run(twice, url)
+
+
+def test_migrations_have_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from server.migrate import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
