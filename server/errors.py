@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError
 
 PROBLEM = "application/problem+json"
 
@@ -59,12 +60,18 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
     return out
 
 
-def _refused_value(exc: Exception) -> bool:
-    """The database refused a client's value: an integer beyond 64 bits (SQLite) or out of the column's range,
-    a NUL character (PostgreSQL). Such input is the client's error, not the server's."""
-    if isinstance(exc, StatementError):
-        exc = exc.orig  # type: ignore[assignment]
-    return isinstance(exc, DataError | OverflowError)
+def _refused_value(exc: BaseException) -> bool:
+    """The database refused a client's value: an integer beyond the column's range (SQLite's 64 bits,
+    PostgreSQL's int4) or a NUL character. Such input is the client's error, not the server's. The drivers
+    raise it in different wrappers, so the whole cause chain is searched."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DataError | OverflowError | asyncpg.exceptions.DataError):
+            return True
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "orig", None)
+        if seen is exc:
+            return False
+    return False
 
 
 def problem_of(exc: Exception) -> Problem:

@@ -93,3 +93,16 @@ def test_scope_of_reading_and_adding_photos(as_user: Login, database_url: str) -
     for bad in (sha.upper(), sha[:-1], "..%2F..%2Fkiemtra.db", "../../etc/passwd", "%2e%2e%2f" * 3 + "kiemtra.db"):
         assert dongtho.get(f"/api/v1/inspections/{uid}/attachments/{bad}").status_code == 404, bad
     assert dongtho.get(f"/api/v1/inspections/{uid}/attachments/{'0' * 64}").status_code == 404
+
+
+def test_a_jpeg_html_polyglot_is_only_ever_served_as_an_image(as_user: Login, database_url: str) -> None:
+    phone = as_user("inspector1")
+    polyglot = image("JPEG") + b"<html><script>alert(document.cookie)</script></html>"
+    sha = hashlib.sha256(polyglot).hexdigest()
+    uid = submitted(phone, database_url, [polyglot])
+    # recognised by content as a JPEG whatever name and type the client claims
+    assert upload(phone, uid, polyglot, "evil.html", "text/html").status_code == 201
+    served = phone.get(f"/api/v1/inspections/{uid}/attachments/{sha}")
+    assert served.headers["content-type"] == "image/jpeg"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert "script-src" in served.headers["content-security-policy"]
