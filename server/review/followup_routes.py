@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.guards import requires
 from server.auth.identity import CurrentUser
 from server.auth.models import Role
-from server.errors import AppError
+from server.redirects import post_redirect
 from server.review import followups
 from server.review.labels import CONTEXT
 from server.review.schemas import FollowUpIn, FollowUpOut, FollowUpUpdate
@@ -62,17 +62,8 @@ async def create_submit(uuid: FromPath[str], data: URLEncodedBody[dict[str, str]
     raw = {k: _form_value(v) for k, v in data.items() if k != "_csrf_token"}
     raw["note"] = raw.get("note") or ""
     raw = {k: v for k, v in raw.items() if v is not None}
-    try:
-        body = msgspec.convert(raw, FollowUpIn, strict=False)
-        await followups.create_follow_up(db, settings, user, uuid, body)
-    except msgspec.ValidationError as exc:
-        return Redirect(target, query_params={"error": str(exc)}, status_code=303)
-    except AppError as exc:
-        if exc.status_code == 404:
-            raise
-        await db.rollback()
-        return Redirect(target, query_params={"error": exc.detail}, status_code=303)
-    return Redirect(target, status_code=303)
+    return await post_redirect(db, target, lambda: followups.create_follow_up(
+        db, settings, user, uuid, msgspec.convert(raw, FollowUpIn, strict=False)))
 
 
 class StatusForm(msgspec.Struct):
@@ -86,17 +77,9 @@ async def status_submit(follow_up_id: FromPath[int], data: URLEncodedBody[Status
                         db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
                         settings: NamedDependency[Settings]) -> Redirect:
     target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/follow-ups"
-    try:
-        update = msgspec.convert({"status": data.status, "note": data.note}, FollowUpUpdate)
-        await followups.update_follow_up(db, settings, user, follow_up_id, update)
-    except msgspec.ValidationError as exc:
-        return Redirect(target, query_params={"error": str(exc)}, status_code=303)
-    except AppError as exc:
-        if exc.status_code == 404:
-            raise
-        await db.rollback()
-        return Redirect(target, query_params={"error": exc.detail}, status_code=303)
-    return Redirect(target, status_code=303)
+    return await post_redirect(db, target, lambda: followups.update_follow_up(
+        db, settings, user, follow_up_id,
+        msgspec.convert({"status": data.status, "note": data.note}, FollowUpUpdate)))
 
 
 routes = [api_create, api_update, api_list, list_page, create_submit, status_submit]

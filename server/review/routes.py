@@ -20,6 +20,7 @@ from server.db import utcnow
 from server.errors import AppError, FieldError
 from server.inspections.models import ReviewState
 from server.inspections.presence import Flag
+from server.redirects import post_redirect
 from server.registry.models import EstablishmentType
 from server.review import exports, queue, services
 from server.review.followup_routes import routes as followup_routes
@@ -139,18 +140,8 @@ class ReviewForm(msgspec.Struct):
 async def review_submit(uuid: FromPath[str], data: URLEncodedBody[ReviewForm], db: NamedDependency[AsyncSession],
                         user: NamedDependency[CurrentUser], settings: NamedDependency[Settings]) -> Redirect:
     target = f"/inspections/{uuid}/history"
-    try:
-        decision = msgspec.convert({"decision": data.decision, "comment": data.comment}, ReviewIn)
-        await services.decide(db, settings, user, uuid, decision)
-    except msgspec.ValidationError as exc:
-        return Redirect(target, query_params={"error": str(exc)}, status_code=303)
-    except AppError as exc:
-        if exc.status_code == 404:
-            raise
-        await db.rollback()
-        detail = "; ".join(e.message for e in exc.errors) or exc.detail
-        return Redirect(target, query_params={"error": detail}, status_code=303)
-    return Redirect(target, status_code=303)
+    return await post_redirect(db, target, lambda: services.decide(
+        db, settings, user, uuid, msgspec.convert({"decision": data.decision, "comment": data.comment}, ReviewIn)))
 
 
 routes = [api_review, api_history, api_queue, queue_page, *export_routes, history_page, review_submit,
