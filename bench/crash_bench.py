@@ -11,7 +11,7 @@ import random
 import sys
 from pathlib import Path
 
-from bench.common import drop_database, machine, seeded_database, table
+from bench.common import DEMO_PASSWORD, drop_database, machine, seeded_database, table
 from tests import crash
 
 
@@ -28,7 +28,8 @@ def main() -> int:
         url = seeded_database(args.db, workdir)
         try:
             kill_after = rng.randint(1, args.per_round - 1)
-            first, stored, _codes = crash.run_crash(url, workdir / f"data{n}", args.per_round, kill_after)
+            first, stored, _codes = crash.run_crash(url, workdir / f"data{n}", args.per_round, kill_after,
+                                                    password=DEMO_PASSWORD)
             lost = sum(1 for u in first.acknowledged if stored.get(u) != 1)
             dups = sum(1 for c in stored.values() if c > 1)
             lost_total, dup_total = lost_total + lost, dup_total + dups

@@ -40,9 +40,9 @@ def submissions(database_url: str, n: int, seed: int = 7) -> list[tuple[str, dic
     return out
 
 
-def login(url: str) -> httpx.Client:
+def login(url: str, password: str = DEMO_PASSWORD) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=30)
-    response = client.post("/api/v1/session", json={"username": "inspector1", "password": DEMO_PASSWORD})
+    response = client.post("/api/v1/session", json={"username": "inspector1", "password": password})
     response.raise_for_status()
     return client
 
@@ -54,11 +54,11 @@ class Round:
 
 
 def crash_round(server: LiveServer, batch: list[tuple[str, dict[str, Any]]], kill_after: int,
-                threads: int = 8) -> Round:
+                threads: int = 8, password: str = DEMO_PASSWORD) -> Round:
     """Send ``batch`` concurrently; SIGKILL the server once ``kill_after`` submissions were acknowledged."""
     result = Round()
     lock = threading.Lock()
-    client = login(server.url)
+    client = login(server.url, password)
 
     def send(item: tuple[str, dict[str, Any]]) -> None:
         uid, body = item
@@ -83,9 +83,9 @@ def crash_round(server: LiveServer, batch: list[tuple[str, dict[str, Any]]], kil
     return result
 
 
-def replay(url: str, batch: list[tuple[str, dict[str, Any]]]) -> list[int]:
+def replay(url: str, batch: list[tuple[str, dict[str, Any]]], password: str = DEMO_PASSWORD) -> list[int]:
     """Send every submission again (what the phones' outboxes do); returns the status codes."""
-    client = login(url)
+    client = login(url, password)
     try:
         return [client.put(f"/api/v1/inspections/{uid}", json=body).status_code for uid, body in batch]
     finally:
@@ -98,13 +98,14 @@ def stored(database_url: str, uuids: list[str]) -> dict[str, int]:
     return {u: n for u, n in rows if u in wanted}
 
 
-def run_crash(database_url: str, data_dir: Path, n: int, kill_after: int) -> tuple[Round, dict[str, int], list[int]]:
+def run_crash(database_url: str, data_dir: Path, n: int, kill_after: int,
+              password: str = DEMO_PASSWORD) -> tuple[Round, dict[str, int], list[int]]:
     batch = submissions(database_url, n)
     server = LiveServer(database_url, data_dir).start()
     try:
-        first = crash_round(server, batch, kill_after)
+        first = crash_round(server, batch, kill_after, password=password)
     finally:
         server.kill()
     with LiveServer(database_url, data_dir) as again:
-        codes = replay(again.url, batch)
+        codes = replay(again.url, batch, password)
     return first, stored(database_url, [u for u, _ in batch]), codes
