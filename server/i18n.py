@@ -39,6 +39,11 @@ def catalog(lang: str) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(buf)
 
 
+def N_(message: str) -> str:
+    """Marks a string for the extractor; it is translated where it is shown."""
+    return message
+
+
 def gettext(message: str) -> str:
     return catalog(language.get()).gettext(message)
 

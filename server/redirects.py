@@ -11,6 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import AppError
 
 
+def safe_next(target: str) -> str:
+    """Only local paths: no scheme, no host, no protocol-relative ``//``, no backslash tricks."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or "\n" in target:
+        return "/"
+    return target
+
+
 async def post_redirect(db: AsyncSession, target: str, action: Callable[[], Awaitable[object]]) -> Redirect:
     """Run ``action``; bad input rolls back and redirects to ``target`` with ``?error=``. A 404 stays a 404."""
     try:

@@ -18,6 +18,7 @@ from server.auth.identity import CurrentUser
 from server.auth.middleware import LANGUAGE_COOKIE, SESSION_COOKIE
 from server.auth.models import Role
 from server.errors import AppError, problem_of
+from server.redirects import safe_next
 from server.settings import Settings
 
 
@@ -43,11 +44,6 @@ class LanguageForm(msgspec.Struct):
     next: str = "/"
 
 
-def safe_next(target: str) -> str:
-    """Only local paths: no scheme, no host, no protocol-relative ``//``, no backslash tricks."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target or "\n" in target:
-        return "/"
-    return target
 
 
 def _ip(request: Request[Any, Any, Any]) -> str:

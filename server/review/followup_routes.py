@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.guards import requires
 from server.auth.identity import CurrentUser
-from server.auth.models import Role
-from server.redirects import post_redirect
+from server.redirects import post_redirect, safe_next
 from server.review import followups
 from server.review.labels import CONTEXT
 from server.review.schemas import FollowUpIn, FollowUpOut, FollowUpUpdate
+from server.review.transitions import REVIEWERS
 from server.settings import Settings
 
-reviewers = [requires(Role.WARD_POLICE, Role.CITY_OFFICE)]
+reviewers = [requires(*REVIEWERS)]
 
 
 @post("/api/v1/inspections/{uuid:str}/follow-ups", guards=reviewers, operation_id="createFollowUp",
@@ -76,7 +76,9 @@ class StatusForm(msgspec.Struct):
 async def status_submit(follow_up_id: FromPath[int], data: URLEncodedBody[StatusForm],
                         db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
                         settings: NamedDependency[Settings]) -> Redirect:
-    target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/follow-ups"
+    target = safe_next(data.next)
+    if target == "/":  # no (or no safe) place to return to: the follow-up list
+        target = "/follow-ups"
     return await post_redirect(db, target, lambda: followups.update_follow_up(
         db, settings, user, follow_up_id,
         msgspec.convert({"status": data.status, "note": data.note}, FollowUpUpdate)))

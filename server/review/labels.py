@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-
-def N_(message: str) -> str:
-    return message
-
+from server.i18n import N_
 
 STATES = {
     "submitted": N_("Chờ duyệt"),

@@ -26,11 +26,11 @@ from server.review import exports, queue, services
 from server.review.followup_routes import routes as followup_routes
 from server.review.labels import CONTEXT
 from server.review.schemas import HistoryOut, QueueFilter, QueuePage, ReviewIn, ReviewOut
-from server.review.transitions import COMMENT_REQUIRED
+from server.review.transitions import COMMENT_REQUIRED, REVIEWERS
 from server.settings import Settings
 from server.wards.models import Ward
 
-reviewers = [requires(Role.WARD_POLICE, Role.CITY_OFFICE)]
+reviewers = [requires(*REVIEWERS)]
 staff = [requires(*STAFF)]
 FLAGS = ["any", *(f.value for f in Flag)]
 

@@ -7,12 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from server.i18n import LOCAL_TZ
-
-
-def N_(message: str) -> str:
-    return message
-
+from server.i18n import LOCAL_TZ, N_
 
 CHANNELS = {
     "hotline": N_("Đường dây nóng"),
