@@ -167,7 +167,7 @@ def _is_hit(question: Question, value: object, answers: Mapping[str, object]) ->
 
 
 def _findings(form: FormDefinition, answers: object, *, flag_only: bool) -> list[Violation]:
-    result = validate(form, answers)
+    result = answers if isinstance(answers, Result) else validate(form, answers)
     if result.answers is None:
         raise InvalidAnswers(result.errors)
     values = result.answers
@@ -193,7 +193,9 @@ def _findings(form: FormDefinition, answers: object, *, flag_only: bool) -> list
 
 
 def violations(form: FormDefinition, answers: object) -> list[Violation]:
-    """Violations among relevant, answered checklist items; raises InvalidAnswers on invalid answers."""
+    """Violations among relevant, answered checklist items; raises InvalidAnswers on invalid answers.
+
+    ``answers`` may be the `Result` of `validate` on this form, which is then not validated again."""
     return _findings(form, answers, flag_only=False)
 
 

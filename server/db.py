@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import enum
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import CheckConstraint, MetaData, event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, SessionTransactionOrigin
+
+from server import sqlite_driver
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -20,8 +24,24 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-#: Set per request: True when the request may write, so SQLite takes the write lock up front.
-write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+#: How long a SQLite writer waits for the write lock before "database is locked".
+BUSY_TIMEOUT_S = 30
+
+class Access(enum.Enum):
+    """What the next transaction of this request is for; SQLite begins it accordingly (PostgreSQL needs
+    no hint)."""
+
+    #: ``BEGIN IMMEDIATE``: it may write, so it takes the write lock up front.
+    WRITE = "write"
+    #: ``BEGIN``: several reads from one snapshot, no write lock.
+    READ = "read"
+    #: No ``BEGIN``: each statement reads the latest commit; for one-statement lookups and for checks the
+    #: writes repeat (it saves two trips to the database per transaction).
+    LATEST = "latest"
+
+
+#: Set per request (by the auth middleware from the method) and narrowed with ``access``.
+access_var: contextvars.ContextVar[Access] = contextvars.ContextVar("access", default=Access.WRITE)
 
 
 class Base(DeclarativeBase):
@@ -49,7 +69,7 @@ def make_engine(url: str) -> AsyncEngine:
         path = url.split(":///", 1)[1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, module=sqlite_driver.dbapi(), connect_args={"timeout": BUSY_TIMEOUT_S})
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -63,7 +83,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
@@ -71,7 +91,41 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
         # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
         # writer committed in between; taking the write lock at BEGIN makes writers queue instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        mode = access_var.get()
+        if mode is not Access.LATEST:
+            conn.connection.dbapi_connection.begin(write=mode is Access.WRITE, timeout_s=BUSY_TIMEOUT_S)
+
+
+@contextlib.contextmanager
+def access(mode: Access) -> Iterator[None]:
+    """Transactions begun inside the block are for ``mode``."""
+    token = access_var.set(mode)
+    try:
+        yield
+    finally:
+        access_var.reset(token)
+
+
+@contextlib.asynccontextmanager
+async def write_transaction(session: AsyncSession) -> AsyncIterator[None]:
+    """The writes of a request that read first: the read transaction ends (it wrote nothing), a write
+    transaction begins (SQLite: writers queue) and commits at the end of the block, or rolls back.
+
+    Writes here see the latest committed state, not the reads' snapshot: a write that depends on a read
+    re-checks it (a unique key, ``WHERE ... IS NULL``). Inside a transaction the caller began itself
+    (``session.begin()``: the seed, the CLI) the writes join that transaction and the caller commits."""
+    outer = session.sync_session.get_transaction()
+    if outer is not None and outer.origin is not SessionTransactionOrigin.AUTOBEGIN:
+        yield
+        return
+    await session.commit()
+    with access(Access.WRITE):
+        try:
+            yield
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

@@ -47,6 +47,11 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical(event)).hexdigest()
 
 
+_HEAD = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+_INSERT = AuditEvent.__table__.insert()
+_COLUMNS = ("at", "actor_id", "action", "target_type", "target_id", "before", "after", "prev_hash", "hash")
+
+
 async def record(
     session: AsyncSession,
     actor_id: int | None,
@@ -55,25 +60,15 @@ async def record(
     target_id: object,
     before: Any = None,
     after: Any = None,
-) -> AuditEvent:
+) -> None:
     """Add one audit event to the caller's transaction (it commits or rolls back with the change)."""
+    event = AuditEvent(at=utcnow(), actor_id=actor_id, action=action.value, target_type=target_type,
+                       target_id=str(target_id), before=_jsonable(before), after=_jsonable(after))
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-    prev = await session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    event = AuditEvent(
-        at=utcnow(),
-        actor_id=actor_id,
-        action=action.value,
-        target_type=target_type,
-        target_id=str(target_id),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        prev_hash=prev or GENESIS,
-    )
+    event.prev_hash = await session.scalar(_HEAD) or GENESIS  # flushes the caller's pending changes first
     event.hash = chain_hash(event.prev_hash, event)
-    session.add(event)
-    await session.flush()
-    return event
+    await session.execute(_INSERT, {name: getattr(event, name) for name in _COLUMNS})
 
 
 @dataclass(frozen=True)

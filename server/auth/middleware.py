@@ -9,7 +9,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from server import i18n
 from server.auth.services import current_user
-from server.db import write_intent
+from server.db import Access, access, access_var
 
 SESSION_COOKIE = "kiemtra_session"
 LANGUAGE_COOKIE = "kiemtra_lang"
@@ -18,17 +18,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
-        write_intent.set(connection.scope.get("method", "GET") not in SAFE_METHODS)
+        access_var.set(Access.READ if connection.scope.get("method", "GET") in SAFE_METHODS else Access.WRITE)
         app_state = connection.app.state
         token = connection.cookies.get(SESSION_COOKIE)
         user = None
         if token:
-            token_write = write_intent.set(False)
-            try:
+            with access(Access.LATEST):  # one statement
                 async with app_state.sessionmaker() as session:
                     user = await current_user(session, token)
-            finally:
-                write_intent.reset(token_write)
         lang = user.language if user else connection.cookies.get(LANGUAGE_COOKIE, app_state.settings.language)
         i18n.language.set(lang if lang in i18n.LANGUAGES else app_state.settings.language)
         return AuthenticationResult(user=user, auth=token if user else None)

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 import msgspec
-from sqlalchemy import delete, select
+from sqlalchemy import String, bindparam, cast, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.actions import Action
@@ -76,24 +76,44 @@ async def logout(session: AsyncSession, user: CurrentUser) -> None:
         await record(session, user.id, Action.SESSION_LOGOUT, "user", user.id)
 
 
+_ROLES = select(func.aggregate_strings(UserRole.role, ",")).where(UserRole.user_id == User.id)
+_WARDS = select(func.aggregate_strings(cast(UserWard.ward_id, String), ",")).where(UserWard.user_id == User.id)
+#: Built once: it runs on every request.
+_SESSION_USER = (
+    select(User.id, User.username, User.full_name, AuthSession.token_hash, AuthSession.language,
+           AuthSession.expires_at, _ROLES.scalar_subquery(), _WARDS.scalar_subquery())
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(AuthSession.token_hash == bindparam("token_hash"), AuthSession.revoked_at.is_(None),
+           User.active.is_(True))
+)
+
+
 async def current_user(session: AsyncSession, token: str) -> CurrentUser | None:
-    """The user behind a cookie token, or None if the session is unknown, revoked or expired."""
-    row = await session.get(AuthSession, token_hash(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    """The user behind a cookie token, or None if the session is unknown, revoked or expired.
+
+    One query: the session, its user and the user's roles and wards.
+    """
+    row = (await session.execute(_SESSION_USER, {"token_hash": token_hash(token)})).first()
+    if row is None or row.expires_at <= utcnow():
         return None
-    user = await session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    return identity_of(user, row.token_hash, row.language)
+    return make_identity(row.id, row.username, row.full_name, _split(row[6]), {int(w) for w in _split(row[7])},
+                         row.token_hash, row.language)
+
+
+def _split(joined: str | None) -> set[str]:
+    return set(joined.split(",")) if joined else set()
+
+
+def make_identity(user_id: int, username: str, full_name: str, roles: set[str], ward_ids: set[int],
+                  token_hash: str = "", language: str = "vi") -> CurrentUser:
+    return CurrentUser(id=user_id, username=username, full_name=full_name, roles=frozenset(roles),
+                       ward_ids=ward_scope(frozenset(roles), frozenset(ward_ids)), language=language,
+                       token_hash=token_hash)
 
 
 def identity_of(user: User, token_hash: str = "", language: str = "vi") -> CurrentUser:
-    roles = frozenset(r.role for r in user.roles)
-    return CurrentUser(
-        id=user.id, username=user.username, full_name=user.full_name, roles=roles,
-        ward_ids=ward_scope(roles, frozenset(w.ward_id for w in user.wards)),
-        language=language, token_hash=token_hash,
-    )
+    return make_identity(user.id, user.username, user.full_name, {r.role for r in user.roles},
+                         {w.ward_id for w in user.wards}, token_hash, language)
 
 
 async def current_user_of(session: AsyncSession, username: str) -> CurrentUser:

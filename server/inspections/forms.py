@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import weakref
+from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -21,38 +24,69 @@ def _file_sha256(form_id: str, version: int) -> str:
     return registry.sha256(registry.get(form_id, version))
 
 
+#: Per database: ids of stored versions found equal to this process's files (stored versions never change,
+#: and the files are read once per process), so a submission on a known version needs no lookup.
+_checked_ids: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], int]] = weakref.WeakKeyDictionary()
+
+
 def definition_of(row: FormVersion) -> FormDefinition:
     return msgspec.convert(row.definition, FormDefinition)
 
 
-async def stored_form(session: AsyncSession, form_id: str, version: int) -> tuple[FormVersion, FormDefinition]:
-    """The stored version if an inspection used it already, else the file's, stored now.
+@dataclass(frozen=True)
+class FormRef:
+    """A form version a submission names: its stored row if an inspection used it already, and its definition."""
+
+    id: int | None
+    form_id: str
+    version: int
+    definition: FormDefinition
+
+
+async def find_form(session: AsyncSession, form_id: str, version: int) -> FormRef:
+    """The stored version if an inspection used it already, else the file's (stored by ``store_form``).
 
     A stored version wins over the file: if the file of a used version was edited, the edit is refused
     (409) instead of silently changing what earlier inspections mean.
     """
-    row = await session.scalar(select(FormVersion).where(FormVersion.form_id == form_id,
-                                                         FormVersion.version == version))
     try:
         definition = registry.get(form_id, version)
     except registry.FormNotFound:
         definition = None
+    known = _checked_ids.setdefault(session.get_bind(), {})
+    if definition is not None and (form_id, version) in known:
+        return FormRef(known[form_id, version], form_id, version, definition)
+    row = (await session.execute(select(FormVersion.id, FormVersion.sha256)
+                                 .where(FormVersion.form_id == form_id, FormVersion.version == version))).first()
     if row is not None:
-        if definition is not None and _file_sha256(form_id, version) != row.sha256:
+        if definition is None:  # the file is gone: the stored definition is the version
+            stored = await session.get(FormVersion, row.id)
+            assert stored is not None
+            definition = definition_of(stored)
+        elif _file_sha256(form_id, version) != row.sha256:
             raise AppError(409, "form_version_changed",
                            f"form {form_id} v{version} was changed after use; publish a new version")
-        # the same bytes as the stored version: the file's (already decoded) definition is that version
-        return row, definition if definition is not None else definition_of(row)
+        else:
+            known[form_id, version] = row.id
+        return FormRef(row.id, form_id, version, definition)
     if definition is None:
         raise AppError(422, "invalid", "unknown form version",
                        [FieldError("form_version", "unknown_form", f"no form {form_id} v{version}")])
-    row = FormVersion(form_id=form_id, version=version, definition=msgspec.to_builtins(definition),
-                      sha256=_file_sha256(form_id, version))
+    return FormRef(None, form_id, version, definition)
+
+
+async def store_form(session: AsyncSession, form: FormRef) -> int:
+    """The id of the stored version; on its first use it is stored now, in the caller's write transaction."""
+    if form.id is not None:
+        return form.id
+    row = FormVersion(form_id=form.form_id, version=form.version, definition=msgspec.to_builtins(form.definition),
+                      sha256=_file_sha256(form.form_id, form.version))
     try:
         async with session.begin_nested():
             session.add(row)
     except IntegrityError:  # stored meanwhile by a concurrent submission
-        row = await session.scalar(select(FormVersion).where(FormVersion.form_id == form_id,
-                                                             FormVersion.version == version))
-        assert row is not None
-    return row, definition
+        stored = await session.scalar(select(FormVersion.id).where(FormVersion.form_id == form.form_id,
+                                                                   FormVersion.version == form.version))
+        assert stored is not None
+        return stored
+    return row.id

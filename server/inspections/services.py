@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,11 +18,11 @@ from server.audit.actions import Action
 from server.audit.services import record
 from server.auth.identity import CurrentUser
 from server.auth.models import User
-from server.db import utcnow
+from server.db import Access, access, utcnow, write_transaction
 from server.errors import AppError, FieldError, not_found
 from server.i18n import LOCAL_TZ
 from server.inspections import presence
-from server.inspections.forms import stored_form
+from server.inspections.forms import FormRef, find_form, store_form
 from server.inspections.models import Attachment, FormVersion, Inspection, Outcome, ReviewState
 from server.inspections.schemas import InspectionIn, InspectionOut, LocationOut
 from server.planning.models import Assignment, AssignmentStop, StopStatus, TeamMember
@@ -62,26 +62,33 @@ def _check_outcome(body: InspectionIn, violations: list[engine.Violation]) -> No
         raise AppError(422, "invalid", "inconsistent outcome", errors)
 
 
-async def _team_of(session: AsyncSession, user_id: int) -> int | None:
-    return await session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user_id).limit(1))
+# The statements of a submission are built once (a submission is the busiest write).
+_KNOWN = select(Inspection.id).where(Inspection.uuid == bindparam("uuid"))
+_ESTABLISHMENT = (select(Establishment, Ward.code).outerjoin(Ward, Ward.id == Establishment.ward_id)
+                  .where(Establishment.id == bindparam("establishment_id")))
+_STOP = (select(AssignmentStop.id).join(Assignment, Assignment.id == AssignmentStop.assignment_id)
+         .where(Assignment.team_id == TeamMember.team_id, Assignment.date == bindparam("day"),
+                AssignmentStop.establishment_id == bindparam("establishment_id"),
+                AssignmentStop.inspection_id.is_(None))
+         .order_by(AssignmentStop.id).limit(1).scalar_subquery())
+#: The inspector's team that planned this business for that day, with the stop; else the first team.
+_PLANNED = (select(TeamMember.team_id, _STOP).where(TeamMember.user_id == bindparam("user_id"))
+            .order_by(_STOP.is_(None), TeamMember.team_id).limit(1))
+_INSERT = Inspection.__table__.insert()
+_stops = AssignmentStop.__table__.c
+_TAKE_STOP = (AssignmentStop.__table__.update()
+              .where(_stops.id == bindparam("stop_id"), _stops.inspection_id.is_(None))  # unless taken meanwhile
+              .values(status=bindparam("new_status"), inspection_id=bindparam("by_inspection")))
 
 
-async def _mark_stop(session: AsyncSession, inspection: Inspection, outcome: Outcome) -> None:
-    """Set the planned stop of this visit (same team, business and local day) from the outcome."""
-    if inspection.team_id is None:
-        return
-    day = inspection.started_at.astimezone(LOCAL_TZ).date()
-    stop = await session.scalar(
-        select(AssignmentStop)
-        .join(Assignment, Assignment.id == AssignmentStop.assignment_id)
-        .where(Assignment.team_id == inspection.team_id, Assignment.date == day,
-               AssignmentStop.establishment_id == inspection.establishment_id,
-               AssignmentStop.inspection_id.is_(None))
-        .limit(1)
-    )
-    if stop is not None:
-        stop.status = STOP_STATUS[outcome].value
-        stop.inspection_id = inspection.id
+async def _planned(
+    session: AsyncSession, user_id: int, establishment_id: int, day: date,
+) -> tuple[int | None, int | None]:
+    """(team, stop) of this visit: the inspector's team that planned this business for that local day and
+    the stop, else the inspector's first team and no stop; (None, None) for an inspector in no team."""
+    row = (await session.execute(_PLANNED, {"user_id": user_id, "establishment_id": establishment_id,
+                                            "day": day})).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 @dataclass(frozen=True)
@@ -91,29 +98,36 @@ class Checked:
     fields: dict[str, Any]
     found: list[engine.Violation]
     flags: list[str]
+    establishment: Establishment
+    ward_code: str
+    form: FormRef
+    #: The fix to propose as the business's point (it has none registered yet).
+    proposed: tuple[float, float] | None
 
 
 async def check_body(
     session: AsyncSession, user: CurrentUser, body: InspectionIn, settings: Settings,
     device_now: datetime | None = None, now: datetime | None = None,
 ) -> Checked:
-    """Validate a body against its exact form version, compute the violations and the presence check."""
+    """Validate a body against its exact form version, compute the violations and the presence check.
+    Only reads: ``stored_fields`` writes what follows, in the write transaction."""
     started, submitted = _aware(body.started_at, "started_at"), _aware(body.submitted_at, "submitted_at")
     if body.location is not None:
         _aware(body.location.captured_at, "location.captured_at")
-    establishment = await session.get(Establishment, body.establishment_id)
-    if establishment is None or not user.sees_ward(establishment.ward_id):
+    found_row = (await session.execute(_ESTABLISHMENT, {"establishment_id": body.establishment_id})).first()
+    if found_row is None or not user.sees_ward(found_row[0].ward_id):
         raise AppError(422, "invalid", "unknown establishment",
                        [FieldError("establishment_id", "unknown_establishment", "no such establishment")])
-    form_row, definition = await stored_form(session, body.form_id, body.form_version)
-    if establishment.type not in definition.establishment_types:
+    establishment, ward_code = found_row
+    form = await find_form(session, body.form_id, body.form_version)
+    if establishment.type not in form.definition.establishment_types:
         raise AppError(422, "invalid", "form does not apply",
                        [FieldError("form_id", "wrong_form", f"form {body.form_id} is not for {establishment.type}")])
-    result = engine.validate(definition, body.answers)
+    result = engine.validate(form.definition, body.answers)
     if not result.ok:
         raise AppError(422, "invalid", "invalid answers",
                        [FieldError(e.path, e.code, e.message) for e in result.errors])
-    found = engine.violations(definition, body.answers)
+    found = engine.violations(form.definition, result)
     _check_outcome(body, found)
     received = now or utcnow()
     registered = (establishment.lat, establishment.lon) if establishment.lat is not None else None
@@ -122,19 +136,28 @@ async def check_body(
         max_distance_m=settings.presence_max_distance_m, max_accuracy_m=settings.presence_max_accuracy_m,
         max_skew_s=settings.clock_skew_minutes * 60,
     )
-    if check.proposed and establishment.proposed_lat is None:
-        establishment.proposed_lat, establishment.proposed_lon = check.proposed
     loc = body.location
     fields = dict(
         establishment_id=establishment.id, ward_id=establishment.ward_id,
-        year=started.astimezone(LOCAL_TZ).year,
-        form_version_id=form_row.id, started_at=started, submitted_at=submitted, received_at=received,
+        year=started.astimezone(LOCAL_TZ).year, started_at=started, submitted_at=submitted, received_at=received,
         lat=loc.lat if loc else None, lon=loc.lon if loc else None, accuracy_m=loc.accuracy_m if loc else None,
         captured_at=loc.captured_at if loc else None, distance_m=check.distance_m, flags=check.flags,
         answers=msgspec.to_builtins(result.answers or {}), violations=msgspec.to_builtins(found),
         violation_count=len(found), outcome=body.outcome.value, notes=body.notes,
     )
-    return Checked(fields, found, check.flags)
+    proposed = check.proposed if establishment.proposed_lat is None else None
+    return Checked(fields, found, check.flags, establishment, ward_code or "", form, proposed)
+
+
+async def stored_fields(session: AsyncSession, checked: Checked) -> dict[str, Any]:
+    """The inspection columns of a checked body, in the write transaction: stores the form version on its
+    first use and the proposed point of a business that has none."""
+    if checked.proposed is not None:
+        lat, lon = checked.proposed
+        await session.execute(update(Establishment)
+                              .where(Establishment.id == checked.establishment.id, Establishment.proposed_lat.is_(None))
+                              .values(proposed_lat=lat, proposed_lon=lon))
+    return {**checked.fields, "form_version_id": await store_form(session, checked.form)}
 
 
 async def submit(
@@ -142,60 +165,88 @@ async def submit(
     device_now: datetime | None = None, now: datetime | None = None,
 ) -> tuple[InspectionOut, bool]:
     """Store a submission once. Returns (inspection, created); the same body again is not an error,
-    another body under the same UUID is a 409 (unless it fixes a returned inspection: a resubmission)."""
+    another body under the same UUID is a 409 (unless it fixes a returned inspection: a resubmission).
+
+    A new submission is checked in a read transaction and written in a short write transaction, so on
+    SQLite the write lock is held for the writes only, not for the checks.
+    """
     digest = body_hash(body)
-    existing = await session.scalar(select(Inspection).where(Inspection.uuid == uuid))
-    if existing is not None:
-        if (existing.review_state == ReviewState.RETURNED and existing.body_sha256 != digest
-                and existing.inspector_id == user.id):
-            from server.review.services import resubmit  # review builds on this module
+    with access(Access.LATEST):  # checks only: the writes re-check what they depend on
+        known = await session.scalar(_KNOWN, {"uuid": uuid})
+        if known is None:
+            checked = await check_body(session, user, body, settings, device_now, now)
+            day = checked.fields["started_at"].astimezone(LOCAL_TZ).date()
+            team_id, stop_id = await _planned(session, user.id, body.establishment_id, day)
+    if known is None:
+        try:
+            async with write_transaction(session):
+                return await _create(session, user, uuid, digest, body.outcome, checked, team_id, stop_id), True
+        except IntegrityError:  # the same UUID committed by a concurrent request
+            pass
+    async with write_transaction(session):
+        return await _existing(session, user, uuid, digest, body, settings, device_now, now), False
 
-            return await resubmit(session, user, existing, body, settings, device_now, now), False
-        return await _replay(session, user, existing, digest), False
-    checked = await check_body(session, user, body, settings, device_now, now)
-    inspection = Inspection(uuid=uuid, team_id=await _team_of(session, user.id), inspector_id=user.id,
-                            body_sha256=digest, **checked.fields)
-    try:
-        async with session.begin_nested():
-            session.add(inspection)
-    except IntegrityError:  # the same UUID committed by a concurrent request
-        existing = await session.scalar(select(Inspection).where(Inspection.uuid == uuid))
-        if existing is None:
-            raise
-        return await _replay(session, user, existing, digest), False
-    await _mark_stop(session, inspection, body.outcome)
-    out = await inspection_out(session, inspection)
+
+async def _create(session: AsyncSession, user: CurrentUser, uuid: str, digest: str, outcome: Outcome,
+                  checked: Checked, team_id: int | None, stop_id: int | None) -> InspectionOut:
+    columns = dict(uuid=uuid, team_id=team_id, inspector_id=user.id, body_sha256=digest,
+                   review_state=ReviewState.SUBMITTED.value, version=1, **await stored_fields(session, checked))
+    inserted = await session.execute(_INSERT, columns)
+    inspection = Inspection(id=inserted.inserted_primary_key[0], **columns)  # for the answer; not added
+    if stop_id is not None:
+        await session.execute(_TAKE_STOP, {"stop_id": stop_id, "new_status": STOP_STATUS[outcome].value,
+                                           "by_inspection": inspection.id})
     await record(session, user.id, Action.INSPECTION_CREATE, "inspection", uuid,
-                 after={"establishment_id": body.establishment_id, "body_sha256": digest, "flags": checked.flags,
-                        "violations": [v.question_id for v in checked.found]})
-    return out, True
+                 after={"establishment_id": inspection.establishment_id, "body_sha256": digest,
+                        "flags": checked.flags, "violations": [v.question_id for v in checked.found]})
+    form = checked.form
+    return build_out(inspection, checked.establishment.name, checked.ward_code, form.form_id, form.version,
+                     user.username, [])
 
 
-async def _replay(session: AsyncSession, user: CurrentUser, existing: Inspection, digest: str) -> InspectionOut:
-    if existing.body_sha256 != digest or existing.inspector_id != user.id:
-        raise AppError(409, "uuid_conflict", "another submission already uses this UUID")
-    return await inspection_out(session, existing)
+async def _existing(
+    session: AsyncSession, user: CurrentUser, uuid: str, digest: str, body: InspectionIn, settings: Settings,
+    device_now: datetime | None, now: datetime | None,
+) -> InspectionOut:
+    """A UUID that is stored already: the same body is a replay, a fix of a returned inspection a
+    resubmission, anything else a conflict."""
+    existing = await session.scalar(select(Inspection).where(Inspection.uuid == uuid))
+    if existing is None:  # not a duplicate UUID after all: some other constraint refused the row
+        raise AppError(409, "conflict", "the submission conflicts with stored data; send it again")
+    if existing.body_sha256 == digest and existing.inspector_id == user.id:
+        return await inspection_out(session, existing)
+    if existing.review_state == ReviewState.RETURNED and existing.inspector_id == user.id:
+        from server.review.services import resubmit  # review builds on this module
+
+        return await resubmit(session, user, existing, body, settings, device_now, now)
+    raise AppError(409, "uuid_conflict", "another submission already uses this UUID")
 
 
 async def inspection_out(session: AsyncSession, i: Inspection) -> InspectionOut:
-    establishment = await session.get(Establishment, i.establishment_id)
-    form = await session.get(FormVersion, i.form_version_id)
-    # one small query for the ward code and the login (a User load would also select its roles and wards)
-    names = (await session.execute(select(select(Ward.code).where(Ward.id == i.ward_id).scalar_subquery(),
-                                          select(User.username).where(User.id == i.inspector_id).scalar_subquery())
-                                   )).first()
-    assert establishment and form and names
-    ward_code, username = names
+    """A stored inspection as the API shows it (one query for the names, one for the photos)."""
+    names = (await session.execute(
+        select(Establishment.name, Ward.code, FormVersion.form_id, FormVersion.version, User.username)
+        .select_from(Inspection)
+        .join(Establishment, Establishment.id == Inspection.establishment_id)
+        .join(Ward, Ward.id == Inspection.ward_id)
+        .join(FormVersion, FormVersion.id == Inspection.form_version_id)
+        .join(User, User.id == Inspection.inspector_id)
+        .where(Inspection.id == i.id))).one()
     shas = (await session.scalars(select(Attachment.sha256).where(Attachment.inspection_id == i.id)
-                                  .order_by(Attachment.id))).all() if i.id is not None else []
+                                  .order_by(Attachment.id))).all()
+    return build_out(i, *names, list(shas))
+
+
+def build_out(i: Inspection, establishment_name: str, ward_code: str, form_id: str, form_version: int,
+              username: str, attachments: list[str]) -> InspectionOut:
     has_fix = i.lat is not None and i.lon is not None
     location = LocationOut(i.lat, i.lon, i.accuracy_m, i.captured_at) if has_fix else None  # type: ignore[arg-type]
     return InspectionOut(
-        uuid=i.uuid, establishment_id=i.establishment_id, establishment_name=establishment.name, ward=ward_code,
-        form_id=form.form_id, form_version=form.version, started_at=i.started_at, submitted_at=i.submitted_at,
+        uuid=i.uuid, establishment_id=i.establishment_id, establishment_name=establishment_name, ward=ward_code,
+        form_id=form_id, form_version=form_version, started_at=i.started_at, submitted_at=i.submitted_at,
         received_at=i.received_at, location=location, distance_m=i.distance_m, flags=list(i.flags),
         answers=dict(i.answers), violations=list(i.violations), outcome=i.outcome, notes=i.notes,
-        review_state=i.review_state, inspector=username, version=i.version, attachments=list(shas),
+        review_state=i.review_state, inspector=username, version=i.version, attachments=attachments,
     )
 
 

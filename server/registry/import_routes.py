@@ -22,7 +22,7 @@ from litestar.response import Redirect, Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.identity import CurrentUser
-from server.db import write_intent
+from server.db import Access, access_var
 from server.errors import AppError
 from server.registry.imports import ImportReport, ImportResult, commit_import, finish, load_upload, store_upload
 from server.registry.labels import labels
@@ -83,7 +83,7 @@ def _step(gen: Generator[tuple[int, int], None, Scan]) -> tuple[tuple[int, int] 
 async def _stream(request: Request[Any, Any, Any], user: CurrentUser, settings: Settings, name: str,
                   data: bytes) -> AsyncGenerator[bytes, None]:
     token = store_upload(settings.data_path, user.id, name, data)
-    write_intent.set(False)  # a read-only transaction: no SQLite write lock while the rows are checked
+    access_var.set(Access.READ)  # no SQLite write lock while the rows are checked
     async with request.app.state.sessionmaker() as session:
         locator = await locator_for(request.app.state, session)
         gen = scan(data, name, locator, geocoder_for(request.app.state, settings))

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from server.auth.identity import CurrentUser
 from server.auth.models import User
-from server.db import write_intent
+from server.db import Access, access
 from server.i18n import LOCAL_TZ
 from server.inspections.models import Inspection
 from server.registry.models import Establishment
@@ -64,13 +64,10 @@ async def pages(sessionmaker: async_sessionmaker, user: CurrentUser, f: QueueFil
     last = 0
     query = filtered(_query(), user, f)
     while True:
-        token = write_intent.set(False)
-        try:
+        with access(Access.LATEST):  # one statement
             async with sessionmaker() as session:
                 rows = list((await session.execute(query.where(Inspection.id > last).order_by(Inspection.id)
                                                    .limit(batch))).all())
-        finally:
-            write_intent.reset(token)
         if not rows:
             return
         yield rows

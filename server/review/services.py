@@ -18,7 +18,7 @@ from server.db import utcnow
 from server.errors import AppError, FieldError
 from server.inspections.models import FormVersion, Inspection, InspectionVersion, ReviewState
 from server.inspections.schemas import InspectionIn, InspectionOut
-from server.inspections.services import body_hash, check_body, get_inspection, inspection_out
+from server.inspections.services import body_hash, check_body, get_inspection, inspection_out, stored_fields
 from server.registry.models import Establishment
 from server.review.followups import follow_ups_of
 from server.review.models import Decision, Review
@@ -107,7 +107,7 @@ async def resubmit(session: AsyncSession, user: CurrentUser, inspection: Inspect
     session.add(InspectionVersion(inspection_id=inspection.id, version=inspection.version,
                                   body=_old_body(inspection, form), violations=list(inspection.violations),
                                   flags=list(inspection.flags)))
-    for name, value in checked.fields.items():
+    for name, value in (await stored_fields(session, checked)).items():
         setattr(inspection, name, value)
     inspection.body_sha256 = body_hash(body)
     inspection.version += 1
