@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import enum
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import CheckConstraint, MetaData, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, SessionTransactionOrigin
 
@@ -92,8 +94,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
         # writer committed in between; taking the write lock at BEGIN makes writers queue instead.
         mode = access_var.get()
-        if mode is not Access.LATEST:
+        if mode is Access.LATEST:
+            return
+        try:
             conn.connection.dbapi_connection.begin(write=mode is Access.WRITE, timeout_s=BUSY_TIMEOUT_S)
+        except sqlite3.Error as error:  # as SQLAlchemy reports a failed statement ("database is locked")
+            raise DBAPIError.instance("BEGIN", None, error, sqlite3.Error) from error
 
 
 @contextlib.contextmanager

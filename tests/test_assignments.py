@@ -128,3 +128,28 @@ def test_an_inspection_of_a_stop_sets_its_status(as_user, database_url) -> None:
     assert stop["status"] == "done" and stop["inspection_id"] is not None
     url = f"/api/v1/assignments/{assignment}/stops/{stop['id']}"
     assert inspector.patch(url, json={"status": "not_found"}).status_code == 409
+
+
+def test_an_inspector_in_two_teams_marks_the_stop_of_the_team_that_planned_it(as_user, database_url) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from tests import submissions
+
+    body = submissions.body(database_url, "karaoke")
+    day = datetime.fromisoformat(body["started_at"]).astimezone(LOCAL_TZ).date()
+    inspector = execute(database_url, "SELECT id FROM users WHERE username = 'inspector1'")[0][0]
+    ward_team = execute(database_url, "SELECT max(id) FROM teams WHERE kind = 'ward'")[0][0]
+    assert ward_team > city_team(database_url)  # the team of the stop is not the inspector's first team
+    execute(database_url, "INSERT INTO team_members (team_id, user_id, is_lead) VALUES (:t, :u, false)",
+            {"t": ward_team, "u": inspector})
+    execute(database_url, "INSERT INTO assignments (team_id, date, note, created_at) VALUES (:t, :d, '', :c)",
+            {"t": ward_team, "d": day, "c": datetime.now(LOCAL_TZ)})
+    assignment = execute(database_url, "SELECT max(id) FROM assignments")[0][0]
+    execute(database_url, "INSERT INTO assignment_stops (assignment_id, establishment_id, position, status) "
+                          "VALUES (:a, :e, 1, 'planned')", {"a": assignment, "e": body["establishment_id"]})
+    key = str(uuid.uuid4())
+    assert as_user("inspector1").put(f"/api/v1/inspections/{key}", json=body).status_code == 201
+    assert execute(database_url, "SELECT team_id FROM inspections WHERE uuid = :u", {"u": key}) == [(ward_team,)]
+    assert execute(database_url, "SELECT s.status, i.uuid FROM assignment_stops s JOIN inspections i "
+                                 "ON i.id = s.inspection_id WHERE s.assignment_id = :a",
+                   {"a": assignment}) == [("done", key)]
