@@ -38,7 +38,8 @@ class Access(enum.Enum):
     #: ``BEGIN``: several reads from one snapshot, no write lock.
     READ = "read"
     #: No ``BEGIN``: each statement reads the latest commit; for one-statement lookups and for checks the
-    #: writes repeat (it saves two trips to the database per transaction).
+    #: writes repeat (it saves two trips to the database per transaction). Reads only: a write here
+    #: would commit on its own.
     LATEST = "latest"
 
 
@@ -74,7 +75,14 @@ def make_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, module=sqlite_driver.dbapi(), connect_args={"timeout": BUSY_TIMEOUT_S})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin_pg(conn) -> None:  # type: ignore[no-untyped-def]
+        # Access.LATEST: asyncpg runs the statements without BEGIN/COMMIT (two round trips fewer).
+        conn.connection.dbapi_connection.autocommit = access_var.get() is Access.LATEST
+
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

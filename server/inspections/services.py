@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,29 +66,26 @@ def _check_outcome(body: InspectionIn, violations: list[engine.Violation]) -> No
 _KNOWN = select(Inspection.id).where(Inspection.uuid == bindparam("uuid"))
 _ESTABLISHMENT = (select(Establishment, Ward.code).outerjoin(Ward, Ward.id == Establishment.ward_id)
                   .where(Establishment.id == bindparam("establishment_id")))
-_STOP = (select(AssignmentStop.id).join(Assignment, Assignment.id == AssignmentStop.assignment_id)
-         .where(Assignment.team_id == TeamMember.team_id, Assignment.date == bindparam("day"),
-                AssignmentStop.establishment_id == bindparam("establishment_id"),
-                AssignmentStop.inspection_id.is_(None))
-         .order_by(AssignmentStop.id).limit(1).scalar_subquery())
-#: The inspector's team that planned this business for that day, with the stop; else the first team.
-_PLANNED = (select(TeamMember.team_id, _STOP).where(TeamMember.user_id == bindparam("user_id"))
-            .order_by(_STOP.is_(None), TeamMember.team_id).limit(1))
+_STOP_OF_DAY = (select(AssignmentStop.id).join(Assignment, Assignment.id == AssignmentStop.assignment_id)
+                .join(TeamMember, TeamMember.team_id == Assignment.team_id)
+                .where(TeamMember.user_id == bindparam("user_id"), Assignment.date == bindparam("day"),
+                       AssignmentStop.establishment_id == Establishment.id, AssignmentStop.inspection_id.is_(None))
+                .correlate(Establishment).order_by(AssignmentStop.id).limit(1).scalar_subquery())
+_TEAM_OF_STOP = (select(Assignment.team_id).join(AssignmentStop, AssignmentStop.assignment_id == Assignment.id)
+                 .where(AssignmentStop.id == _STOP_OF_DAY).scalar_subquery())
+_FIRST_TEAM = select(func.min(TeamMember.team_id)).where(TeamMember.user_id == bindparam("user_id")).scalar_subquery()
+#: All a new submission reads, in one statement: the business and its ward, whether the UUID is stored,
+#: and the visit's team and planned stop: the inspector's team that planned this business for that
+#: local day and its stop, else the inspector's first team and no stop (no team: neither).
+_LOOKUP = (select(Establishment, Ward.code, _KNOWN.scalar_subquery(), func.coalesce(_TEAM_OF_STOP, _FIRST_TEAM),
+                  _STOP_OF_DAY)
+           .outerjoin(Ward, Ward.id == Establishment.ward_id)
+           .where(Establishment.id == bindparam("establishment_id")))
 _INSERT = Inspection.__table__.insert()
 _stops = AssignmentStop.__table__.c
 _TAKE_STOP = (AssignmentStop.__table__.update()
               .where(_stops.id == bindparam("stop_id"), _stops.inspection_id.is_(None))  # unless taken meanwhile
               .values(status=bindparam("new_status"), inspection_id=bindparam("by_inspection")))
-
-
-async def _planned(
-    session: AsyncSession, user_id: int, establishment_id: int, day: date,
-) -> tuple[int | None, int | None]:
-    """(team, stop) of this visit: the inspector's team that planned this business for that local day and
-    the stop, else the inspector's first team and no stop; (None, None) for an inspector in no team."""
-    row = (await session.execute(_PLANNED, {"user_id": user_id, "establishment_id": establishment_id,
-                                            "day": day})).first()
-    return (row[0], row[1]) if row is not None else (None, None)
 
 
 @dataclass(frozen=True)
@@ -108,13 +105,16 @@ class Checked:
 async def check_body(
     session: AsyncSession, user: CurrentUser, body: InspectionIn, settings: Settings,
     device_now: datetime | None = None, now: datetime | None = None,
+    found_row: tuple[Establishment, str | None] | None = None,
 ) -> Checked:
     """Validate a body against its exact form version, compute the violations and the presence check.
-    Only reads: ``stored_fields`` writes what follows, in the write transaction."""
+    Only reads: ``stored_fields`` writes what follows, in the write transaction. ``found_row``: the
+    business and its ward code when the caller read them already."""
     started, submitted = _aware(body.started_at, "started_at"), _aware(body.submitted_at, "submitted_at")
     if body.location is not None:
         _aware(body.location.captured_at, "location.captured_at")
-    found_row = (await session.execute(_ESTABLISHMENT, {"establishment_id": body.establishment_id})).first()
+    if found_row is None:
+        found_row = (await session.execute(_ESTABLISHMENT, {"establishment_id": body.establishment_id})).first()
     if found_row is None or not user.sees_ward(found_row[0].ward_id):
         raise AppError(422, "invalid", "unknown establishment",
                        [FieldError("establishment_id", "unknown_establishment", "no such establishment")])
@@ -171,12 +171,15 @@ async def submit(
     SQLite the write lock is held for the writes only, not for the checks.
     """
     digest = body_hash(body)
+    day = _aware(body.started_at, "started_at").astimezone(LOCAL_TZ).date()
     with access(Access.LATEST):  # checks only: the writes re-check what they depend on
-        known = await session.scalar(_KNOWN, {"uuid": uuid})
+        row = (await session.execute(_LOOKUP, {"uuid": uuid, "establishment_id": body.establishment_id,
+                                               "user_id": user.id, "day": day})).first()
+        known = row[2] if row is not None else await session.scalar(_KNOWN, {"uuid": uuid})
         if known is None:
-            checked = await check_body(session, user, body, settings, device_now, now)
-            day = checked.fields["started_at"].astimezone(LOCAL_TZ).date()
-            team_id, stop_id = await _planned(session, user.id, body.establishment_id, day)
+            checked = await check_body(session, user, body, settings, device_now, now,
+                                       found_row=(row[0], row[1]) if row is not None else None)
+            team_id, stop_id = row[3], row[4]  # type: ignore[index]  # check_body refused a missing business
     if known is None:
         try:
             async with write_transaction(session):
