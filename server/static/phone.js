@@ -28,14 +28,30 @@
   var drop = function (uuid) { return tx('readwrite', function (s) { return s.delete(uuid); }); };
   var needLogin = false, flushing = false;
 
+  /* ---- whose items: a shared phone keeps one outbox for everybody, and the server files a submission under
+     the session that sends it. So every item carries its owner (the id of the user logged in when it was
+     saved, from the page's data-user) and only the logged-in user's items are sent and counted; another
+     user's items stay, untouched, until that user logs in again. Items saved before owners existed have
+     none: they count as the logged-in user's, as they always did (there is no way to know whose they are). */
+  var me = ($('#outbox') || { dataset: {} }).dataset.user || '';
+  var mine = function (item) { return !item.owner || item.owner === me; };
+  /* A tab left open keeps the user it was rendered for, but its cookie is the newest login's. Every page load
+     records its user here and the logout button clears it, so a tab of an earlier user sends nothing. */
+  var SESSION = 'kiemtra-user';
+  function current() { try { return localStorage.getItem(SESSION) === me; } catch (e) { return true; } }
+  function remember(v) { try { localStorage.setItem(SESSION, v); } catch (e) { /* no storage: no tab check */ } }
+
   async function showOutbox() {
     var el = $('#outbox'), items = [];
     if (!el) return;
     try { items = await all(); } catch (e) { /* private mode without IndexedDB: nothing kept */ }
-    var bad = items.filter(function (i) { return i.error; }).length;
-    el.hidden = !items.length;
-    el.textContent = items.length ? items.length + ' ' + el.dataset.label + (bad ? ' (' + bad + ' ' + el.dataset.failed + ')' : '') +
-      (needLogin ? ' ' + el.dataset.login : '') : '';
+    var own = items.filter(mine), others = items.length - own.length;
+    var bad = own.filter(function (i) { return i.error; }).length, parts = [];
+    if (own.length) parts.push(own.length + ' ' + el.dataset.label + (bad ? ' (' + bad + ' ' + el.dataset.failed + ')' : '') +
+      (needLogin ? ' ' + el.dataset.login : ''));
+    if (others) parts.push(others + ' ' + el.dataset.others);
+    el.hidden = !parts.length;
+    el.textContent = parts.join(' · ');
   }
 
   async function send(item) {
@@ -69,12 +85,17 @@
     flushing = true;
     try {
       needLogin = false;
-      var items = await all();
+      var items = me && current() ? (await all()).filter(mine) : [];
       for (var i = 0; i < items.length; i++) {
         if (items[i].error) continue;
         if (!(await send(items[i]))) break;
       }
-    } catch (e) { /* offline again: the items stay in the outbox */ } finally { flushing = false; showOutbox(); }
+    } catch (e) { /* offline again: the items stay in the outbox */ } finally {
+      flushing = false;
+      await showOutbox();
+      var el = $('#outbox');
+      if (el) el.dataset.synced = new Date().toISOString();  /* a sending pass has ended (tests wait for it) */
+    }
   }
   function flush() {
     /* One sender across tabs (the PUT is idempotent anyway: a UUID is stored once). */
@@ -255,7 +276,7 @@
         if (!fs.hidden) (photos[fs.dataset.q] || []).forEach(function (p) { kept.push(p); });
       });
       var now = new Date().toISOString(), note = form.elements.notes.value.trim();
-      var item = { uuid: uuid(), at: now, name: $('#name').textContent, photos: kept, body: {
+      var item = { uuid: uuid(), owner: me, at: now, name: $('#name').textContent, photos: kept, body: {
         establishment_id: +form.dataset.establishment, form_id: form.dataset.form, form_version: +form.dataset.version,
         started_at: r.answers.started_at || now, submitted_at: now, location: best, answers: r.answers,
         outcome: r.answers.outcome, notes: note } };
@@ -286,6 +307,8 @@
     if (links.length && window.caches) caches.open('kiemtra-pages-v1').then(function (c) { return c.addAll(links); }).catch(function () {});
   }
 
+  if (me) remember(me);
+  $$('form[action="/logout"]').forEach(function (f) { f.addEventListener('submit', function () { remember(''); }); });
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(function () {});
   var form = $('#checklist');
   if (form) { checklist(form); gps(); }
