@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import CheckConstraint, MetaData, event
 from sqlalchemy.exc import DBAPIError
@@ -66,16 +67,26 @@ def enum_check(column: str, values: type[enum.StrEnum], name: str | None = None)
     return CheckConstraint(f"{column} IN ({allowed})", name=name or column)
 
 
+def _json_text(value: object) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+#: JSON columns (answers, violations, audit payloads) through msgspec: several times faster than the
+#: standard library, same values back.
+JSON_CODEC = {"json_serializer": _json_text, "json_deserializer": msgspec.json.decode}
+
+
 def make_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys, a busy timeout and up-front write locks."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, module=sqlite_driver.dbapi(), connect_args={"timeout": BUSY_TIMEOUT_S})
+        engine = create_async_engine(url, module=sqlite_driver.dbapi(), connect_args={"timeout": BUSY_TIMEOUT_S},
+                                     **JSON_CODEC)
         _configure_sqlite(engine)
         return engine
-    engine = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **JSON_CODEC)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin_pg(conn) -> None:  # type: ignore[no-untyped-def]
