@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,10 @@ _CSS = """<style>
 _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
 
 
-def to_js(value: Any) -> str:
-    """JSON for inlining in a <script>: '</' cannot close the script element."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
+def to_js(value: Any, *, compact: bool = False) -> str:
+    """JSON for inlining in a <script>: '</' cannot close the script element. `compact` drops the spaces."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":") if compact else None)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
 def escape_text(text: object) -> str:
@@ -140,3 +142,50 @@ def safe_feature(
     """A feature carrying escaped HTML only; raw names never reach the page."""
     props = {"code": html.escape(code), "style": style, "tooltip": tooltip, "popup": popup}
     return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+class PointsLayer(MacroElement):
+    """Circle markers as one L.geoJSON layer: the page grows with the data, not with a statement per marker.
+
+    `points` are (lat, lon, style index, tooltip, popup) with tooltip/popup already-escaped HTML or None;
+    `styles` are Leaflet circleMarker options, one per category. The data sits on its own line as
+    `var <name>_points = {...};` and the styles as `var <name>_styles = [...];` so tests can read them back.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+var {{ this.get_name() }}_points = {{ this.data_js }};
+var {{ this.get_name() }}_styles = {{ this.styles_js }};
+var {{ this.get_name() }} = L.geoJSON({{ this.get_name() }}_points, {
+  pointToLayer: function (f, latlng) {
+    return L.circleMarker(latlng, {{ this.get_name() }}_styles[f.properties.style]);
+  },
+  onEachFeature: function (f, layer) {
+    if (f.properties.tooltip) { layer.bindTooltip(f.properties.tooltip); }
+    if (f.properties.popup) { layer.bindPopup(f.properties.popup); }
+  }
+}).addTo({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(
+        self, points: Iterable[tuple[float, float, int, str | None, str | None]], styles: list[dict[str, Any]]
+    ) -> None:
+        super().__init__()
+        self._name = "PointsLayer"
+        features = []
+        for lat, lon, style, tooltip, popup in points:
+            if not 0 <= style < len(styles):
+                raise ValueError(f"no style {style}")
+            if not (math.isfinite(lat) and math.isfinite(lon)):  # one NaN would stop the whole layer in Leaflet
+                raise ValueError(f"not a position: {lat!r}, {lon!r}")
+            props: dict[str, Any] = {"style": style}
+            if tooltip:
+                props["tooltip"] = tooltip
+            if popup:
+                props["popup"] = popup
+            # 6 decimals are about 0.1 m: plenty for a marker, and half the bytes of a float's repr.
+            point = {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]}
+            features.append({"type": "Feature", "geometry": point, "properties": props})
+        self.data_js = to_js({"type": "FeatureCollection", "features": features}, compact=True)
+        self.styles_js = to_js(styles)

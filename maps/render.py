@@ -22,6 +22,7 @@ from maps.leaflet import (
     LEAFLET_STATIC_DIR,
     GeoJsonLayer,
     LocalMap,
+    PointsLayer,
     attribution,
     bind,
     check_color,
@@ -31,9 +32,11 @@ from maps.leaflet import (
     tile_layer,
 )
 from maps.routes import START_ID, Route, Stop, StopId
+from maps.wards import Bounds
 
 __all__ = [
     "ATTRIBUTION",
+    "CITY_BOUNDS",
     "LEAFLET_STATIC_DIR",
     "MapPoint",
     "base_map",
@@ -46,6 +49,9 @@ __all__ = [
 ]
 
 Properties = Mapping[str, Any]
+BoundsLike = tuple[float, float, float, float]  # (south, west, north, east)
+# The 34 wards of Thành phố Thanh Hóa (2023): where a map without any ward to show is centred.
+CITY_BOUNDS = Bounds(south=19.731937, west=105.722369, north=19.883419, east=105.861893)
 WARD_STYLE = {"color": "#35536f", "weight": 1.5, "fillColor": "#9fb8d0", "fillOpacity": 0.15}
 COVERAGE_COLORS = ("#d73027", "#fc8d59", "#1a9850")
 NO_DATA_COLOR = "#bdbdbd"
@@ -87,8 +93,15 @@ def _ward_name(props: Properties) -> str:
     return str(props.get("full_name") or props.get("name") or props.get("code", ""))
 
 
-def _wards_bounds(wards_geojson: Mapping[str, Any]) -> tuple[float, float, float, float]:
-    boxes = [shape(f["geometry"]).bounds for f in wards_geojson["features"]]
+def _wards_bounds(wards_geojson: Mapping[str, Any], fallback: BoundsLike) -> BoundsLike:
+    """The box around every ward geometry; `fallback` when there is none (no features, or none with a shape)."""
+    south, west, north, east = fallback
+    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+        raise ValueError(f"fallback bounds must be (south, west, north, east), got {fallback!r}")
+    shapes = [shape(f["geometry"]) for f in wards_geojson.get("features") or () if f.get("geometry")]
+    boxes = [s.bounds for s in shapes if not s.is_empty]
+    if not boxes:
+        return (south, west, north, east)
     return (min(b[1] for b in boxes), min(b[0] for b in boxes), max(b[3] for b in boxes), max(b[2] for b in boxes))
 
 
@@ -99,7 +112,7 @@ def _add_wards(
     popup_fn: Callable[[Properties], str | None] | None,
 ) -> None:
     features = []
-    for f in wards_geojson["features"]:
+    for f in wards_geojson.get("features") or ():
         props = f["properties"]
         style = {**WARD_STYLE, **(style_fn(props) if style_fn else {})}
         popup = popup_fn(props) if popup_fn else None
@@ -119,11 +132,15 @@ def ward_map(
     *,
     tile_attribution: str = "Map tiles",
     height: str = "100%",
+    fallback_bounds: BoundsLike = CITY_BOUNDS,
 ) -> folium.Map:
-    """Ward polygons with their names as tooltips; `style_fn` returns Leaflet path options, `popup_fn` text."""
-    m = base_map(
-        static_prefix, tile_url, tile_attribution=tile_attribution, bounds=_wards_bounds(wards_geojson), height=height
-    )
+    """Ward polygons with their names as tooltips; `style_fn` returns Leaflet path options, `popup_fn` text.
+
+    The map fits the wards; a collection without features (e.g. a scope with no ward in force) still gives
+    a map, fitted to `fallback_bounds` (south, west, north, east; the city by default).
+    """
+    bounds = _wards_bounds(wards_geojson, fallback_bounds)
+    m = base_map(static_prefix, tile_url, tile_attribution=tile_attribution, bounds=bounds, height=height)
     _add_wards(m, wards_geojson, style_fn, popup_fn)
     return m
 
@@ -146,10 +163,12 @@ def choropleth(
     popup_fn: Callable[[Properties, float | None], str] | None = None,
     tile_attribution: str = "Map tiles",
     height: str = "100%",
+    fallback_bounds: BoundsLike = CITY_BOUNDS,
 ) -> folium.Map:
     """Wards coloured by `values[code]` in classes split at `breaks` (ascending), with a legend.
 
     The defaults suit coverage ratios against the 80 % target: below 50 %, 50-80 %, 80 % and above.
+    Without any ward feature the map shows `fallback_bounds` with the legend (as `ward_map`).
     """
     if len(colors) != len(breaks) + 1 or list(breaks) != sorted(breaks):
         raise ValueError("need ascending breaks and one colour more than breaks")
@@ -169,7 +188,16 @@ def choropleth(
             return popup_fn(props, value)
         return f"{_ward_name(props)}\n{no_data_label if value is None else value_format(value)}"
 
-    m = ward_map(wards_geojson, tile_url, static_prefix, style, popup, tile_attribution=tile_attribution, height=height)
+    m = ward_map(
+        wards_geojson,
+        tile_url,
+        static_prefix,
+        style,
+        popup,
+        tile_attribution=tile_attribution,
+        height=height,
+        fallback_bounds=fallback_bounds,
+    )
     edges = [value_format(b) for b in breaks]
     labels = [f"< {edges[0]}"] + [f"{a} – {b}" for a, b in itertools.pairwise(edges)] + [f"≥ {edges[-1]}"]
     m.add_child(legend(_legend_html(legend_title, [*zip(colors, labels, strict=True), (NO_DATA_COLOR, no_data_label)])))
@@ -246,24 +274,39 @@ def points_layer(
 ) -> folium.FeatureGroup:
     """Circle markers coloured by category, as one plain layer (no clustering plugin: it needs a CDN).
 
-    Categories without a colour in `colors` take the next palette colour in sorted order. With a
-    `legend_title` a legend lists the categories.
+    The points are one GeoJSON FeatureCollection drawn by one L.geoJSON call (`PointsLayer`): each point
+    carries its position, its category's style index and its escaped tooltip/popup HTML, so the page
+    grows with the data rather than with a block of JavaScript per marker. Categories without a colour
+    in `colors` take the next palette colour in sorted order. With a `legend_title` a legend lists the
+    categories.
     """
     points = list(points)
     given = {k: check_color(v) for k, v in (colors or {}).items()}
-    extra = sorted({p.category for p in points} - given.keys())
+    used = sorted({p.category for p in points})
+    extra = [c for c in used if c not in given]
     palette = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(extra)}
     color_of = {**given, **palette}
+    index = {c: i for i, c in enumerate(used)}
+    styles = [
+        {"radius": radius, "color": "#ffffff", "weight": 1, "fill": True, "fillColor": color_of[c], "fillOpacity": 0.9}
+        for c in used
+    ]
+    layer = PointsLayer(
+        (
+            (
+                p.lat,
+                p.lon,
+                index[p.category],
+                escape_text(p.label) if p.label else None,
+                escape_text(p.popup) if p.popup else None,
+            )
+            for p in points
+        ),
+        styles,
+    )
     group = folium.FeatureGroup(name="points").add_to(m)
-    for p in points:
-        color = color_of[p.category]
-        dot = folium.CircleMarker(
-            (p.lat, p.lon), radius=radius, color="#ffffff", weight=1, fill=True, fill_color=color, fill_opacity=0.9
-        )
-        tooltip = escape_text(p.label) if p.label else None
-        dot.add_to(group).add_child(bind(tooltip, escape_text(p.popup) if p.popup else None))
+    group.add_child(layer)
     if legend_title is not None:
-        used = sorted({p.category for p in points})
         m.add_child(legend(_legend_html(legend_title, [(color_of[c], c) for c in used]), position="topright"))
     return group
 

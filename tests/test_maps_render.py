@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
+import random
 import re
 from functools import cache
 from html.parser import HTMLParser
@@ -16,7 +18,9 @@ import pytest
 from maps.leaflet import check_color, to_js
 from maps.render import (
     ATTRIBUTION,
+    CITY_BOUNDS,
     LEAFLET_STATIC_DIR,
+    PALETTE,
     MapPoint,
     base_map,
     choropleth,
@@ -89,6 +93,31 @@ def urls(text: str) -> set[str]:
 def geojson_data(text: str) -> list[dict[str, Any]]:
     """The FeatureCollections given to L.geoJSON, read back from their `var <name>_data = ...;` lines."""
     return [json.loads(m) for m in re.findall(r"^var \w+_data = (.*);$", text, flags=re.M)]
+
+
+def drawn_points(text: str) -> list[dict[str, Any]]:
+    """Every point of the page's point layers: its position, circleMarker options, tooltip and popup HTML."""
+    layers = re.findall(r"^var (\w+)_points = (.*);$", text, flags=re.M)
+    styles = dict(re.findall(r"^var (\w+)_styles = (.*);$", text, flags=re.M))
+    points = []
+    for name, data in layers:
+        options = json.loads(styles[name])
+        for f in json.loads(data)["features"]:
+            lon, lat = f["geometry"]["coordinates"]
+            props = f["properties"]
+            points.append(
+                {
+                    "lat": lat,
+                    "lon": lon,
+                    "style": options[props["style"]],
+                    "tooltip": props.get("tooltip"),
+                    "popup": props.get("popup"),
+                }
+            )
+    return points
+
+
+EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 
 
 def a_route() -> tuple[list[Stop], Any]:
@@ -215,9 +244,13 @@ def test_points_are_coloured_by_category() -> None:
     m = base_map(PREFIX)
     points = [MapPoint(19.8, 105.77, "karaoke"), MapPoint(19.81, 105.78, "massage"), MapPoint(19.82, 105.79, "karaoke")]
     points_layer(m, points, {"massage": "#00ff00"})
-    text = render_html(m)
-    colours = re.findall(r'"fillColor": "(#[0-9a-f]+)"', text)
-    assert sorted(colours) == sorted(["#1f77b4", "#00ff00", "#1f77b4"])
+    drawn = drawn_points(render_html(m))
+    assert [(d["lat"], d["lon"], d["style"]["fillColor"]) for d in drawn] == [
+        (19.8, 105.77, "#1f77b4"),
+        (19.81, 105.78, "#00ff00"),
+        (19.82, 105.79, "#1f77b4"),
+    ]
+    assert all(d["style"]["radius"] == 6 and d["tooltip"] is None and d["popup"] is None for d in drawn)
 
 
 def test_colours_are_checked() -> None:
@@ -236,3 +269,168 @@ def test_map_fragment_is_embeddable() -> None:
     assert page.script_src == [f"{PREFIX}/leaflet.js"]
     assert 'class="folium-map"' in fragment and "height: 480.0px" in fragment
     assert len(geojson_data(fragment)) == 1
+
+
+def fitted_bounds(text: str) -> list[list[float]]:
+    (box,) = re.findall(r"\.fitBounds\(\s*(\[\[.*?\]\]),", text, flags=re.S)
+    return json.loads(box)
+
+
+def test_an_empty_collection_gives_a_map_of_the_city() -> None:
+    city = [[CITY_BOUNDS.south, CITY_BOUNDS.west], [CITY_BOUNDS.north, CITY_BOUNDS.east]]
+    maps = {
+        "wards": ward_map(EMPTY, TILES, PREFIX, popup_fn=lambda p: p["name"]),
+        "choropleth": choropleth({"type": "FeatureCollection"}, {"14755": 0.9}, TILES, PREFIX, legend_title="Tỉ lệ"),
+        "route": route_map(*reversed(a_route()), EMPTY, None, PREFIX, start=OFFICE),
+    }
+    for name, m in maps.items():
+        text = render_html(m)
+        assert fitted_bounds(text) == city, name
+        assert Page(text).script_src == [f"{PREFIX}/leaflet.js"], name
+        assert [c["features"] for c in geojson_data(text)] == [[]], name
+        assert ATTRIBUTION in text, name
+    assert "Tỉ lệ" in render_html(maps["choropleth"]) and "≥ 80 %" in render_html(maps["choropleth"])
+    # the whole city fits the wards' own box
+    assert fitted_bounds(render_html(ward_map(wards(), None, PREFIX))) == city
+
+
+def test_an_empty_collection_uses_the_given_fallback() -> None:
+    hanoi = (20.95, 105.75, 21.10, 105.90)
+    for m in (
+        ward_map(EMPTY, None, PREFIX, fallback_bounds=hanoi),
+        choropleth(EMPTY, {}, None, PREFIX, fallback_bounds=hanoi),
+    ):
+        assert fitted_bounds(render_html(m)) == [[20.95, 105.75], [21.10, 105.90]]
+    # features without a geometry count as none; wards with a geometry ignore the fallback
+    no_shape = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "geometry": None, "properties": {"code": "1"}}],
+    }
+    assert fitted_bounds(render_html(ward_map(no_shape, None, PREFIX, fallback_bounds=hanoi)))[0] == [20.95, 105.75]
+    assert fitted_bounds(render_html(ward_map(wards(), None, PREFIX, fallback_bounds=hanoi)))[0][0] < 20
+    for m in (EMPTY, wards()):
+        with pytest.raises(ValueError, match="south, west, north, east"):
+            ward_map(m, None, PREFIX, fallback_bounds=(21.1, 105.75, 20.95, 105.9))
+
+
+def many_points(count: int, evil_every: int = 0) -> list[MapPoint]:
+    rng = random.Random(count)
+    states = ["Chưa kiểm tra", "Đã kiểm tra", "Có vi phạm"]
+    points = []
+    for i in range(count):
+        name = EVIL if evil_every and i % evil_every == 0 else f"Karaoke Hoàng Gia {i}"
+        state = rng.choice(states)
+        popup = f"{name}\nSố {i} đường Lê Lợi, phường Điện Biên\nKaraoke · {state}"
+        points.append(MapPoint(rng.uniform(19.75, 19.85), rng.uniform(105.72, 105.84), state, name, popup))
+    return points
+
+
+def points_page(points: list[MapPoint]) -> str:
+    m = base_map(PREFIX)
+    points_layer(m, points, legend_title="Cơ sở")
+    return render_html(m)
+
+
+def test_500_points_cost_their_data_not_a_script_each() -> None:
+    points = many_points(500)
+    text = points_page(points)
+    size = len(text.encode())
+    assert size < 150_000  # it was 362,623 bytes with a Leaflet statement block per marker
+    # beyond the empty map and the escaped text itself, a point costs its GeoJSON feature (~125 bytes)
+    shown = sum(len(f"{escape(p.label)}{escape(p.popup or '')}".encode()) for p in points)
+    per_point = (size - len(points_page([]).encode()) - shown) / len(points)
+    assert per_point < 150
+    assert text.count("L.circleMarker(") == 1 and "bindPopup(" in text and text.count("bindPopup(") == 1
+    drawn = drawn_points(text)
+    assert len(drawn) == 500
+    assert [(d["lat"], d["lon"]) for d in drawn] == [(round(p.lat, 6), round(p.lon, 6)) for p in points]
+    assert [d["tooltip"] for d in drawn] == [escape(p.label) for p in points]
+    assert [d["popup"] for d in drawn] == [escape(p.popup or "") for p in points]
+
+
+def test_user_text_in_500_points_stays_escaped() -> None:
+    points = many_points(500, evil_every=7)
+    points += [MapPoint(19.8, 105.8, EVIL, "</script><script>alert(2)</script>", "`${alert(3)}`\n<!-- x")]
+    text = points_page(points)
+    assert EVIL not in text and "<script>alert(2)" not in text and "<!--" not in text
+    assert text.count("</script>") == text.count("<script")
+    drawn = drawn_points(text)
+    assert sum(d["tooltip"] == EVIL_ESCAPED for d in drawn) == len(range(0, 500, 7))
+    assert drawn[-1]["tooltip"] == "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;"
+    assert drawn[-1]["popup"] == "`${alert(3)}`<br>&lt;!-- x"
+    assert "<\\/b>" in text and EVIL_ESCAPED in text  # the category in the legend, escaped too
+
+
+def test_a_point_without_a_position_is_refused() -> None:
+    for lat, lon in ((float("nan"), 105.8), (19.8, float("inf"))):
+        with pytest.raises(ValueError, match="position"):
+            points_layer(base_map(PREFIX), [MapPoint(19.8, 105.8, "a"), MapPoint(lat, lon, "a")])
+
+
+def escape(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+@pytest.mark.browser
+def test_in_chromium_points_and_an_empty_map_run_under_the_csp() -> None:
+    from playwright.sync_api import Route as Request
+    from playwright.sync_api import sync_playwright
+
+    nonce = "n0nce4maps"
+    csp = (
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+    )
+    points = many_points(500, evil_every=50)
+    pages = {
+        "/points": points_page(points),
+        "/empty": render_html(choropleth(EMPTY, {}, None, PREFIX, legend_title="Tỉ lệ")),
+    }
+
+    def serve(route: Request) -> None:
+        path = route.request.url.removeprefix("http://maps.test")
+        if path.startswith(PREFIX + "/"):
+            body = (LEAFLET_STATIC_DIR / path.removeprefix(PREFIX + "/")).read_bytes()
+            kind = "text/css" if path.endswith(".css") else "text/javascript"
+            route.fulfill(status=200, body=body, headers={"content-type": kind})
+        elif path in pages:
+            body = re.sub(r"<script\b", f'<script nonce="{nonce}"', pages[path])
+            route.fulfill(status=200, body=body, headers={"content-type": "text/html", "content-security-policy": csp})
+        else:
+            route.fulfill(status=404, body="")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        page = browser.new_page()
+        page.route("http://maps.test/**", serve)
+        dialogs: list[str] = []
+        problems: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        find_map = (
+            "Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k]).find(v => v instanceof L.Map)"
+        )
+        page.goto("http://maps.test/points")
+        page.wait_for_selector(".leaflet-interactive")
+        shown = page.evaluate(f"""() => {{
+            const map = {find_map};
+            const dots = [];
+            map.eachLayer(l => {{ if (l instanceof L.CircleMarker) {{ dots.push(l); }} }});
+            const evil = dots.filter(l => String(l.getPopup().getContent()).includes('alert(1)'));
+            evil[0].openPopup();
+            const box = document.querySelector('.leaflet-popup-content');
+            return {{dots: dots.length, evil: evil.length, fill: dots[0].options.fillColor, text: box.innerText,
+                     images: box.querySelectorAll('img').length, tooltips: dots.filter(l => l.getTooltip()).length}};
+        }}""")
+        page.goto("http://maps.test/empty")
+        page.wait_for_selector(".kt-legend")
+        centre = page.evaluate(f"() => {{ const c = ({find_map}).getCenter(); return [c.lat, c.lng]; }}")
+        browser.close()
+    assert shown["dots"] == shown["tooltips"] == 500
+    assert shown["evil"] == 10 and shown["images"] == 0
+    assert shown["text"].splitlines()[0] == EVIL
+    assert shown["fill"] in PALETTE
+    assert CITY_BOUNDS.south < centre[0] < CITY_BOUNDS.north and CITY_BOUNDS.west < centre[1] < CITY_BOUNDS.east
+    assert dialogs == [] and problems == []
