@@ -6,12 +6,15 @@ import itertools
 import json
 import math
 import random
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 from geopy.point import Point as GeoPoint
 
-from maps.distance import OsrmError, OsrmTable, distance_m, distance_matrix, nearest
+from maps.distance import OSRM_MAX_TABLE_SIZE, OsrmError, OsrmTable, distance_m, distance_matrix, nearest
 from maps.routes import InfeasibleRouteError, Route, Stop, plan_route
 
 OFFICE = (19.8075, 105.7764)  # near the city centre
@@ -327,3 +330,135 @@ def test_osrm_table_errors_are_clear() -> None:
         OsrmTable("http://osrm.local", fetch=down)(points)
     with pytest.raises(ValueError, match="http"):
         OsrmTable("file:///etc/passwd")
+
+
+def fake_road_m(a: tuple[float, float], b: tuple[float, float]) -> float | None:
+    """Deterministic, asymmetric 'road' metres between (lat, lon) points; None (no route) into UNROUTABLE."""
+    if a == b:
+        return 0.0
+    if b == UNROUTABLE:
+        return None
+    return abs(a[0] - b[0]) * 111_000 + abs(a[1] - b[1]) * 105_000 + (37.4 if a < b else 0.0)
+
+
+UNROUTABLE = (19.8, 105.8)
+
+
+class FakeOsrm(ThreadingHTTPServer):
+    """/table/v1/<profile>/<lon,lat;...>: distances from fake_road_m; like osrm-routed, a 400 TooBig above
+    `limit` x `limit` cells. Records the number of coordinates of every request."""
+
+    def __init__(self, limit: int = OSRM_MAX_TABLE_SIZE) -> None:
+        self.limit = limit
+        self.sizes: list[int] = []
+        super().__init__(("127.0.0.1", 0), _FakeOsrmHandler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _FakeOsrmHandler(BaseHTTPRequestHandler):
+    server: FakeOsrm
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        coords = [tuple(map(float, c.split(","))) for c in path.split("/")[4].split(";")]
+        points = [(lat, lon) for lon, lat in coords]
+        self.server.sizes.append(len(points))
+        if len(points) * len(points) > self.server.limit * self.server.limit:  # sources x destinations
+            status, body = 400, {"code": "TooBig", "message": "Too many table coordinates"}
+        else:
+            status, body = 200, {"code": "Ok", "distances": [[fake_road_m(a, b) for b in points] for a in points]}
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def osrm() -> Iterator[FakeOsrm]:
+    server = FakeOsrm()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def grid_points(n: int) -> list[tuple[float, float]]:
+    """n distinct points with at most 6 decimals (what the request URL carries), UNROUTABLE among them."""
+    points = [(round(19.75 + (i % 20) * 0.004, 6), round(105.72 + (i // 20) * 0.006, 6)) for i in range(n)]
+    points[n // 2] = UNROUTABLE
+    return points
+
+
+def expected_matrix(points: Sequence[tuple[float, float]]) -> list[list[int]]:
+    return [
+        [round(d) if (d := fake_road_m(a, b)) is not None else round(distance_m(a, b)) for b in points] for a in points
+    ]
+
+
+@pytest.mark.parametrize(("n", "requests"), [(1, 1), (100, 1), (101, 3), (150, 3), (151, 6), (250, 10)])
+def test_osrm_tables_above_the_limit_are_assembled_from_blocks(osrm: FakeOsrm, n: int, requests: int) -> None:
+    points = grid_points(n)
+    matrix = OsrmTable(osrm.url)(points)
+    assert matrix == expected_matrix(points)
+    assert len(osrm.sizes) == requests
+    assert max(osrm.sizes) <= OSRM_MAX_TABLE_SIZE
+    if n > 1:  # the unroutable point's column is geodesic, its row is the server's
+        u = points.index(UNROUTABLE)
+        assert matrix[0][u] == round(distance_m(points[0], UNROUTABLE)) != round(fake_road_m(UNROUTABLE, points[0]))
+        assert matrix[u][0] == round(fake_road_m(UNROUTABLE, points[0]))
+
+
+def test_the_fake_osrm_refuses_what_a_real_one_refuses(osrm: FakeOsrm) -> None:
+    # without splitting (a table allowed 150 coordinates a request) the server's limit is hit
+    with pytest.raises(OsrmError, match="HTTP Error 400"):
+        OsrmTable(osrm.url, max_coordinates=150)(grid_points(120))
+    assert osrm.sizes == [120]
+
+
+def test_osrm_blocks_cover_every_pair_within_the_limit() -> None:
+    for limit in (2, 3, 10, 100):
+        table = OsrmTable("http://osrm.local", max_coordinates=limit)
+        for n in (0, 1, limit, limit + 1, 3 * limit + 1):
+            blocks = table.blocks(n)
+            assert [i for b in blocks for i in b] == list(range(n))
+            if n > limit:
+                assert max(map(len, blocks)) <= limit // 2
+                assert max(map(len, blocks)) - min(map(len, blocks)) <= 1
+            else:
+                assert len(blocks) == (1 if n else 0)
+
+
+def test_osrm_blocks_with_a_recording_transport() -> None:
+    """A small limit, so every shape of block pair is exercised; cells are read by coordinates."""
+    sizes: list[int] = []
+
+    def fetch(url: str, timeout_s: float) -> bytes:
+        coords = urlsplit(url).path.split("/")[4].split(";")
+        points = [(float(c.split(",")[1]), float(c.split(",")[0])) for c in coords]
+        sizes.append(len(points))
+        return json.dumps({"code": "Ok", "distances": [[fake_road_m(a, b) for b in points] for a in points]}).encode()
+
+    points = grid_points(23)
+    assert OsrmTable("http://osrm.local", fetch=fetch, max_coordinates=6)(points) == expected_matrix(points)
+    assert len(sizes) == math.comb(8, 2) and max(sizes) <= 6  # 8 blocks of 2-3 points
+
+
+def test_a_bad_block_answer_is_an_osrm_error() -> None:
+    answers = iter([{"code": "Ok", "distances": [[0, 1], [1, 0]]}, {"code": "Ok", "distances": [["x", 1], [1, 0]]}])
+
+    def fetch(url: str, timeout_s: float) -> bytes:
+        return json.dumps(next(answers)).encode()
+
+    with pytest.raises(OsrmError, match="not a number"):
+        OsrmTable("http://osrm.local", fetch=fetch, max_coordinates=2)(grid_points(3))
+    with pytest.raises(ValueError, match="max_coordinates"):
+        OsrmTable("http://osrm.local", max_coordinates=1)
