@@ -47,6 +47,7 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical(event)).hexdigest()
 
 
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _HEAD = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 _INSERT = AuditEvent.__table__.insert()
 _COLUMNS = ("at", "actor_id", "action", "target_type", "target_id", "before", "after", "prev_hash", "hash")
@@ -64,11 +65,13 @@ async def record(
     """Add one audit event to the caller's transaction (it commits or rolls back with the change)."""
     event = AuditEvent(at=utcnow(), actor_id=actor_id, action=action.value, target_type=target_type,
                        target_id=str(target_id), before=_jsonable(before), after=_jsonable(after))
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-    event.prev_hash = await session.scalar(_HEAD) or GENESIS  # flushes the caller's pending changes first
+    await session.flush()  # the caller's pending changes go first
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_LOCK, {"k": _CHAIN_LOCK})
+    event.prev_hash = (await conn.execute(_HEAD)).scalar() or GENESIS
     event.hash = chain_hash(event.prev_hash, event)
-    await session.execute(_INSERT, {name: getattr(event, name) for name in _COLUMNS})
+    await conn.execute(_INSERT, {name: getattr(event, name) for name in _COLUMNS})
 
 
 @dataclass(frozen=True)

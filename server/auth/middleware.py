@@ -23,9 +23,9 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
         token = connection.cookies.get(SESSION_COOKIE)
         user = None
         if token:
-            with access(Access.LATEST):  # one statement
-                async with app_state.sessionmaker() as session:
-                    user = await current_user(session, token)
+            with access(Access.LATEST):  # one statement, on a plain connection (no ORM session needed)
+                async with app_state.engine.connect() as conn:
+                    user = await current_user(conn, token)
         lang = user.language if user else connection.cookies.get(LANGUAGE_COOKIE, app_state.settings.language)
         i18n.language.set(lang if lang in i18n.LANGUAGES else app_state.settings.language)
         return AuthenticationResult(user=user, auth=token if user else None)

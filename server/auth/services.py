@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import msgspec
 from sqlalchemy import String, bindparam, cast, delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.audit.actions import Action
 from server.audit.services import record
@@ -88,7 +88,7 @@ _SESSION_USER = (
 )
 
 
-async def current_user(session: AsyncSession, token: str) -> CurrentUser | None:
+async def current_user(session: AsyncSession | AsyncConnection, token: str) -> CurrentUser | None:
     """The user behind a cookie token, or None if the session is unknown, revoked or expired.
 
     One query: the session, its user and the user's roles and wards.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get
@@ -37,6 +38,12 @@ GEOJSON = "application/geo+json"
 READERS = [requires(Role.CITY_OFFICE, Role.WARD_POLICE, Role.TEAM_LEAD)]
 Year = Annotated[int | None, QueryParameter(ge=2000, le=2100)]
 TypeFilter = Annotated[EstablishmentType | None, QueryParameter()]
+Page = Annotated[int | None, QueryParameter(ge=1, le=services.MAX_PAGE, description=(
+    "page of the ward list, from 1 (50 wards a page unless per_page; past the last page: no wards); "
+    "without page and per_page: every ward"))]
+PerPage = Annotated[int | None, QueryParameter(ge=1, le=services.MAX_PER_PAGE, description="wards a page (1-500)")]
+Order = Annotated[services.WardOrder | None, QueryParameter(
+    description="code: by ward code (the default); gap: wards below their target first, furthest behind first")]
 
 
 def _nonced(html: Markup, request: Request[Any, Any, Any]) -> Markup:
@@ -51,8 +58,11 @@ async def _year(db: AsyncSession, year: int | None) -> int:
 @get("/api/v1/coverage", guards=READERS, operation_id="getCoverage", tags=["coverage"])
 async def api_coverage(
     db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser], year: Year = None,
+    page: Page = None, per_page: PerPage = None, order: Order = None,
 ) -> CoverageOut:
-    return await services.coverage(db, await _year(db, year), user.ward_ids)
+    """Every ward unless ``page`` or ``per_page`` is given; the totals are always those of all the wards."""
+    report = await services.coverage(db, await _year(db, year), user.ward_ids)
+    return services.paged(report, order or services.WardOrder.CODE, page, per_page)
 
 
 @get("/api/v1/coverage.geojson", guards=READERS, operation_id="getCoverageGeoJSON", tags=["coverage"],
@@ -78,22 +88,36 @@ async def api_coverage_geojson(
 async def dashboard(
     db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser], year: Year = None,
     as_of: Annotated[date | None, QueryParameter()] = None,
+    page: Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE)] = 1,
+    per_page: Annotated[int, QueryParameter(ge=1, le=services.MAX_PER_PAGE)] = services.DEFAULT_PER_PAGE,
+    order: Annotated[services.WardOrder, QueryParameter()] = services.WardOrder.GAP,
 ) -> Template:
+    """The figures of every ward in scope; the table shows one page of wards (below the target first)."""
     year = await _year(db, year)
-    report = await services.coverage(db, year, user.ward_ids, as_of=as_of)
+    report = services.paged(await services.coverage(db, year, user.ward_ids, as_of=as_of), order, page, per_page)
     day = date.fromisoformat(report.as_of)
     today = datetime.now(LOCAL_TZ).date()
     current = day.month if (as_of is not None or today.year == year) and day < date(year, 12, 31) else None
     chart = month_chart(report.months, report.active, report.target, month_labels(),
                         f"{report.inspected}/{report.active}", current_month=current)
     team = report.city_team
+    keep: dict[str, object] = {"year": year}  # what the page links carry besides the page number
+    if as_of is not None:
+        keep["as_of"] = as_of.isoformat()
+    if order is not services.WardOrder.GAP:
+        keep["order"] = order.value
+    if per_page != services.DEFAULT_PER_PAGE:
+        keep["per_page"] = per_page
+
+    def page_url(number: int) -> str:
+        return "/coverage?" + urlencode({**keep, "page": number})
+
     return Template("coverage.html", context={
-        "report": report, "wards": services.by_gap(report.wards), "chart": chart, "year": year,
+        "report": report, "wards": report.wards, "chart": chart, "year": year,
         "finished": day >= date(year, 12, 31),
         "team_ratio": min(1.0, team.inspected / team.target) if team.target else 1.0,
-        "forecast": sum(w.forecast for w in report.wards),
-        "forecast_meeting": sum(w.active > 0 and w.forecast_ratio >= w.target for w in report.wards),
-        "city_office": user.has(Role.CITY_OFFICE),
+        "city_office": user.has(Role.CITY_OFFICE), "page_url": page_url,
+        "first": (page - 1) * per_page + 1, "per_page_choices": sorted({50, 100, 200, 500, per_page}),
     })
 
 

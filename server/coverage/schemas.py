@@ -41,3 +41,14 @@ class CoverageOut(msgspec.Struct, kw_only=True):
     months: list[int] = []
     active: int = 0
     inspected: int = 0
+    #: Wards in the user's scope: all of them, whichever page ``wards`` holds.
+    ward_count: int = 0
+    #: Sum of the wards' year-end forecasts, and the wards forecast to meet their target (all wards).
+    forecast: int = 0
+    wards_forecast_meeting: int = 0
+    #: The order of ``wards``: ``code`` (ward code, the default) or ``gap`` (furthest behind the target first).
+    order: str = "code"
+    #: Set only when ``?page=`` or ``?per_page=`` was given: ``wards`` is that page (the totals above are not).
+    page: int | None = None
+    per_page: int | None = None
+    pages: int | None = None

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
+import msgspec
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -218,12 +220,49 @@ async def coverage(
                               inspected=await city_team_inspected(session, year, ward_ids)),
         as_of=as_of_day(year, as_of, today).isoformat(), months=months,
         active=sum(w.active for w in wards), inspected=sum(w.inspected for w in wards),
+        ward_count=len(wards), forecast=sum(w.forecast for w in wards),
+        wards_forecast_meeting=sum(w.active > 0 and w.forecast_ratio >= w.target for w in wards),
     )
 
 
+class WardOrder(StrEnum):
+    """The order of the ward list: ``gap`` (the dashboard's default) or ``code`` (the JSON's default)."""
+
+    GAP = "gap"
+    CODE = "code"
+
+
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 500
+MAX_PAGE = 1_000_000  # far beyond any ward list (10,000 wards at 1 a page), and a safe integer for every client
+
+
 def by_gap(wards: list[WardCoverageOut]) -> list[WardCoverageOut]:
-    """Furthest behind first: by the gap between target and ratio, then by businesses still to inspect."""
-    return sorted(wards, key=lambda w: (-(w.target - w.ratio), -w.to_target, w.code))
+    """Wards below their target first, furthest behind first (the gap between target and ratio, then the
+    businesses still to inspect); then the wards meeting it, closest to it first; last the wards without
+    businesses. Ties by ward code, so the order is total and pages never overlap."""
+    def key(w: WardCoverageOut) -> tuple[int, float, int, str]:
+        group = 2 if w.active == 0 else 1 if w.meets_target else 0
+        return (group, 0.0 if group == 2 else -(w.target - w.ratio), -w.to_target, w.code)
+
+    return sorted(wards, key=key)
+
+
+def ordered(wards: list[WardCoverageOut], order: WardOrder) -> list[WardCoverageOut]:
+    return by_gap(wards) if order is WardOrder.GAP else sorted(wards, key=lambda w: w.code)
+
+
+def paged(report: CoverageOut, order: WardOrder, page: int | None = None,
+          per_page: int | None = None) -> CoverageOut:
+    """The report with its wards in ``order``; with ``page`` or ``per_page`` only that page of them
+    (``page`` from 1, ``per_page`` wards a page, 50 by default). Every total stays that of all the wards; a page
+    past the last one is empty."""
+    wards = ordered(report.wards, order)
+    if page is None and per_page is None:
+        return msgspec.structs.replace(report, wards=wards, order=order.value)
+    page, per_page = page or 1, per_page or DEFAULT_PER_PAGE
+    start = (page - 1) * per_page
+    return msgspec.structs.replace(report, wards=wards[start:start + per_page], order=order.value, page=page,
+                                   per_page=per_page, pages=max(1, -(-len(wards) // per_page)))
 
 
 class PointState:
