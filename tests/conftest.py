@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from litestar.testing import TestClient
@@ -14,6 +15,11 @@ from seed.loader import load
 from server.app import create_app
 from server.settings import Settings
 from tests.dbs import Databases, run
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from tests.live import LiveServer
 
 DEMO_PASSWORD = "demo-password-for-tests"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -85,3 +91,27 @@ def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> T
 def as_user(make_client: Callable[[], TestClient]) -> Callable[[str], TestClient]:
     """``as_user("police.hamrong")`` gives a client logged in as that demo persona."""
     return lambda username: login(make_client(), username)
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """The app as a real uvicorn process on this test's database (for the browser tests)."""
+    from tests.live import LiveServer
+
+    with LiveServer(database_url, tmp_path / "data") as live:
+        yield live
+
+
+@pytest.fixture
+def browser(server: LiveServer) -> Iterator[Browser]:
+    """Debian's Chromium; after the server (and its database), since Playwright's loop forbids asyncio.run()."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

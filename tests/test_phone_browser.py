@@ -4,14 +4,13 @@ with JavaScript off. The app runs as a real uvicorn process on this test's datab
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from forms import registry
 from seed.history import answers_for
@@ -22,25 +21,8 @@ from tests.live import LiveServer
 from tests.submissions import establishment, image, violation_item
 
 pytestmark = pytest.mark.browser
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 PHONE = {"width": 360, "height": 740}
 VIETNAM = "Asia/Ho_Chi_Minh"
-
-
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with LiveServer(database_url, tmp_path / "data") as live:
-        yield live
-
-
-@pytest.fixture
-def browser(server: LiveServer) -> Iterator[Browser]:
-    """Chromium; after the server (and its database), since Playwright's loop forbids asyncio.run()."""
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def off_loop(fn: Callable[..., Any], *args: Any) -> Any:

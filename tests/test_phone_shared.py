@@ -4,17 +4,15 @@ session. The app runs as a real uvicorn process on this test's database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.conftest import DEMO_PASSWORD
 from tests.live import LiveServer
 from tests.submissions import establishment
-from tests.test_phone_browser import ARGS, PHONE, VIETNAM, execute, fill, karaoke_answers, off_loop
+from tests.test_phone_browser import PHONE, VIETNAM, execute, fill, karaoke_answers, off_loop
 
 pytestmark = pytest.mark.browser
 SENDING = "**/api/v1/inspections/**"
@@ -32,20 +30,6 @@ PASS_ENDED = """() => {
   if (!box.dataset.synced) window.dispatchEvent(new Event('online'));
   return !!box.dataset.synced;
 }"""
-
-
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with LiveServer(database_url, tmp_path / "data") as live:
-        yield live
-
-
-@pytest.fixture
-def browser(server: LiveServer) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def user_id(database_url: str, username: str) -> int:
@@ -96,16 +80,28 @@ def submit_offline(context: BrowserContext, page: Page, url: str, establishment_
     expect(page.locator("#outbox")).to_have_text("1 chưa gửi")
 
 
-def test_items_of_the_previous_inspector_wait_for_that_inspector(
+def phone(browser: Browser, lat: float, lon: float) -> BrowserContext:
+    return browser.new_context(viewport=PHONE, timezone_id=VIETNAM, permissions=["geolocation"],
+                               geolocation={"latitude": lat, "longitude": lon, "accuracy": 8})
+
+
+def inspector1_left_one_offline(
     browser: Browser, server: LiveServer, database_url: str
-) -> None:
+) -> tuple[int, int, int, BrowserContext, Page]:
+    """inspector1 submits a karaoke visit offline; (business, inspector1's id, inspector2's id, phone, page)."""
     establishment_id, lat, lon = off_loop(establishment, database_url, "karaoke")
-    first, second = user_id(database_url, "inspector1"), user_id(database_url, "inspector2")
-    context = browser.new_context(viewport=PHONE, timezone_id=VIETNAM, permissions=["geolocation"],
-                                  geolocation={"latitude": lat, "longitude": lon, "accuracy": 8})
+    context = phone(browser, lat, lon)
     page = context.new_page()
     login(page, server.url, "inspector1")
     submit_offline(context, page, server.url, establishment_id)
+    return (establishment_id, user_id(database_url, "inspector1"), user_id(database_url, "inspector2"),
+            context, page)
+
+
+def test_items_of_the_previous_inspector_wait_for_that_inspector(
+    browser: Browser, server: LiveServer, database_url: str
+) -> None:
+    establishment_id, first, second, context, page = inspector1_left_one_offline(browser, server, database_url)
     assert page.evaluate(OUTBOX) == [[str(first), False, None]]
 
     block_sending(context)  # back online, but the server never gets it before the logout
@@ -137,13 +133,7 @@ def test_items_of_the_previous_inspector_wait_for_that_inspector(
 def test_a_tab_left_open_by_the_previous_inspector_sends_nothing(
     browser: Browser, server: LiveServer, database_url: str
 ) -> None:
-    establishment_id, lat, lon = off_loop(establishment, database_url, "karaoke")
-    first, second = user_id(database_url, "inspector1"), user_id(database_url, "inspector2")
-    context = browser.new_context(viewport=PHONE, timezone_id=VIETNAM, permissions=["geolocation"],
-                                  geolocation={"latitude": lat, "longitude": lon, "accuracy": 8})
-    left_open = context.new_page()
-    login(left_open, server.url, "inspector1")
-    submit_offline(context, left_open, server.url, establishment_id)
+    establishment_id, first, second, context, left_open = inspector1_left_one_offline(browser, server, database_url)
     block_sending(context)
     context.set_offline(False)
 
