@@ -79,6 +79,12 @@ class BareServer:
         self.process.wait(timeout=10)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def hammer(clients: list[httpx.Client], requests: list[tuple[str, dict[str, Any]]], path: str) -> float:
     """Send every request, ``len(clients)`` at a time; returns requests per second (all must be 201)."""
     lock, queue, bad = threading.Lock(), list(requests), []
@@ -115,17 +121,23 @@ def measure(kind: str, n: int, concurrency: int, workdir: Path) -> list[str]:
             hammer(app_clients, batch[:20], "/api/v1/inspections")  # warm up both
             hammer(bare_clients, [(str(uuid.uuid4()), b) for _, b in batch[20:40]], "/bare")
             rest = batch[40:]
-            app_rates, bare_rates = [], []
+            app_rates, bare_rates, app_cpu, bare_cpu = [], [], 0.0, 0.0
+            assert app.process is not None
             for half in (rest[:n], rest[n:]):  # alternate, keep the best of two rounds each
+                before = cpu_seconds(bare.process.pid)
                 bare_rates.append(hammer(bare_clients, [(str(uuid.uuid4()), b) for _, b in half], "/bare"))
+                bare_cpu += cpu_seconds(bare.process.pid) - before
+                before = cpu_seconds(app.process.pid)
                 app_rates.append(hammer(app_clients, half, "/api/v1/inspections"))
+                app_cpu += cpu_seconds(app.process.pid) - before
             for c in [*app_clients, *bare_clients]:
                 c.close()
         finally:
             app.kill()
             bare.stop()
         a, b = max(app_rates), max(bare_rates)
-        return [kind, f"{b:.0f}", f"{a:.0f}", f"{a / b:.2f}", "yes" if a / b >= 0.5 else "NO"]
+        return [kind, f"{b:.0f}", f"{a:.0f}", f"{a / b:.2f}", "yes" if a / b >= 0.5 else "NO",
+                f"{1000 * bare_cpu / len(rest):.2f}", f"{1000 * app_cpu / len(rest):.2f}"]
     finally:
         drop_database(url)
 
@@ -142,7 +154,8 @@ def main() -> None:
             rows.append(measure(kind, args.requests // 2, args.clients, Path(tmp) / kind))
     print(machine())
     print(f"{args.requests} submissions, {args.clients} concurrent clients, 1 uvicorn worker each")
-    print(table(rows, ["database", "bare insert (req/s)", "PUT inspection (req/s)", "ratio", "≥ 0.5"]))
+    print(table(rows, ["database", "bare insert (req/s)", "PUT inspection (req/s)", "ratio", "≥ 0.5",
+                       "bare server CPU (ms/req)", "PUT server CPU (ms/req)"]))
 
 
 if __name__ == "__main__":
