@@ -12,7 +12,7 @@ from pathlib import Path
 
 import msgspec
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import CheckConstraint, MetaData, event
+from sqlalchemy import CheckConstraint, Connection, MetaData, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, SessionTransactionOrigin
@@ -84,41 +84,40 @@ def make_engine(url: str) -> AsyncEngine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, module=sqlite_driver.dbapi(), connect_args={"timeout": BUSY_TIMEOUT_S},
                                      **JSON_CODEC)
-        _configure_sqlite(engine)
-        return engine
-    engine = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **JSON_CODEC)
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin_pg(conn) -> None:  # type: ignore[no-untyped-def]
-        # Access.LATEST: asyncpg runs the statements without BEGIN/COMMIT (two round trips fewer).
-        conn.connection.dbapi_connection.autocommit = access_var.get() is Access.LATEST
-
+        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    else:
+        engine = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **JSON_CODEC)
+    event.listen(engine.sync_engine, "begin", lambda conn: _begin(conn, access_var.get()))
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        # Let SQLAlchemy emit BEGIN itself (see _on_begin), as the SQLAlchemy docs advise for pysqlite.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.close()
+def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Let SQLAlchemy emit BEGIN itself (see _begin), as the SQLAlchemy docs advise for pysqlite.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
-        # writer committed in between; taking the write lock at BEGIN makes writers queue instead.
-        mode = access_var.get()
-        if mode is Access.LATEST:
-            return
-        try:
-            conn.connection.dbapi_connection.begin(write=mode is Access.WRITE, timeout_s=BUSY_TIMEOUT_S)
-        except sqlite3.Error as error:  # as SQLAlchemy reports a failed statement ("database is locked")
-            raise DBAPIError.instance("BEGIN", None, error, sqlite3.Error) from error
+
+def _begin(conn: Connection, mode: Access) -> None:
+    """Begin the connection's transaction for ``mode`` (run by SQLAlchemy's ``begin`` event)."""
+    conn.info["access"] = mode
+    dbapi_connection = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        # Access.LATEST: asyncpg runs the statements without BEGIN/COMMIT (two round trips fewer).
+        dbapi_connection.autocommit = mode is Access.LATEST  # type: ignore[union-attr]
+        return
+    if mode is Access.LATEST:
+        return
+    # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
+    # writer committed in between; taking the write lock at BEGIN makes writers queue instead.
+    try:
+        dbapi_connection.begin(write=mode is Access.WRITE, timeout_s=BUSY_TIMEOUT_S)  # type: ignore[union-attr]
+    except sqlite3.Error as error:  # as SQLAlchemy reports a failed statement ("database is locked")
+        raise DBAPIError.instance("BEGIN", None, error, sqlite3.Error) from error
 
 
 @contextlib.contextmanager
@@ -143,8 +142,12 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[None]:
     if outer is not None and outer.origin is not SessionTransactionOrigin.AUTOBEGIN:
         yield
         return
-    await session.commit()
     with access(Access.WRITE):
+        if session.in_transaction() and (await session.connection()).info.get("access") is Access.LATEST:
+            # The reads ran without BEGIN: the write transaction begins on the same connection.
+            await (await session.connection()).run_sync(_begin, Access.WRITE)
+        else:
+            await session.commit()
         try:
             yield
             await session.commit()
