@@ -3,8 +3,10 @@
 Loads a fresh PostgreSQL database with COPY (asyncpg) and a SQLite file with bulk inserts, then times, in
 the same run, a baseline (a plain ``SELECT count(*) FROM inspections``) and the coverage query for the
 whole country and for one city of 34 wards, the full year figures (city team, months), and the dashboard
-page (a ward-police user scoped to the 34 wards; the city office on every ward), against ``GET /health``.
-Targets (issue 6): under 1 s on PostgreSQL for the whole country; under 50 ms for one city.
+page (a ward-police user scoped to the 34 wards; the city office on every ward: its first page of 50 wards, a
+later page, 500 wards a page) and its JSON twin with every ward, against ``GET /health``, with the size of
+each body (raw, and as sent gzipped). Targets (issue 6): under 1 s on PostgreSQL for the whole country; under
+50 ms for one city.
 
     .venv/bin/python -m bench.coverage_scale --scale 0.01          # quick
     .venv/bin/python -m bench.coverage_scale --scale 1 --db postgres sqlite
@@ -201,26 +203,34 @@ async def add_police(url: str) -> None:
     await engine.dispose()
 
 
-def measure_pages(url: str, runs: int, workdir: Path) -> dict[str, float]:
+def measure_pages(url: str, runs: int, workdir: Path) -> tuple[dict[str, float], dict[str, str]]:
+    """Medians of the pages, and the size of each body: raw bytes (gzip -6 as the app sends it)."""
     asyncio.run(add_police(url))
     settings = Settings(database_url=url, secret_key="b" * 40, tile_url="", data_dir=str(workdir / "data"))
-    out = {}
+    out: dict[str, float] = {}
+    sizes: dict[str, str] = {}
     with TestClient(create_app(settings)) as client:
-        def page(path: str, n: int) -> float:
-            assert client.get(path).status_code == 200
+        def page(name: str, path: str, n: int) -> None:
+            first = client.get(path)
+            assert first.status_code == 200, (path, first.status_code)
+            sizes[name] = f"{len(first.content):,} B ({first.num_bytes_downloaded:,} B gzip)"
             samples = []
             for _ in range(n):
                 t = time.perf_counter()
                 client.get(path)
                 samples.append(time.perf_counter() - t)
-            return statistics.median(samples)
+            out[name] = statistics.median(samples)
 
+        few = max(3, runs // 4)
         client.post("/api/v1/session", json={"username": "bench.police", "password": PASSWORD})
-        out["page baseline: GET /health"] = page("/health", runs)
-        out["dashboard page, one city (ward police, 34 wards)"] = page(f"/coverage?year={YEAR}", runs)
+        page("page baseline: GET /health", "/health", runs)
+        page("dashboard page, one city (ward police, 34 wards)", f"/coverage?year={YEAR}", runs)
         client.post("/api/v1/session", json={"username": "bench.office", "password": PASSWORD})
-        out["dashboard page, whole country (city office)"] = page(f"/coverage?year={YEAR}", max(3, runs // 4))
-    return out
+        page("dashboard page, whole country (city office, page 1 of 50 wards)", f"/coverage?year={YEAR}", few)
+        page("dashboard page, whole country, page 100", f"/coverage?year={YEAR}&page=100", few)
+        page("dashboard page, whole country, 500 wards a page", f"/coverage?year={YEAR}&per_page=500", few)
+        page("JSON twin, whole country (every ward)", f"/api/v1/coverage?year={YEAR}", few)
+    return out, sizes
 
 
 TARGETS = {"coverage, whole country (ward_coverage)": ("postgres", 1.0),
@@ -237,7 +247,9 @@ def run(kind: str, scale: float, runs: int, workdir: Path, keep: bool) -> list[l
         else:
             load_sqlite(url, scale, ids)
         load_s = time.perf_counter() - t0
-        results = asyncio.run(measure_queries(url, runs)) | measure_pages(url, runs, workdir)
+        results = asyncio.run(measure_queries(url, runs))
+        pages, sizes = measure_pages(url, runs, workdir)
+        results |= pages
     finally:
         if not keep:
             drop_database(url)
@@ -247,14 +259,14 @@ def run(kind: str, scale: float, runs: int, workdir: Path, keep: bool) -> list[l
             print("kept", url)
     base_q = results["baseline: SELECT count(*) FROM inspections"]
     base_p = results["page baseline: GET /health"]
-    rows = [[kind, "load (schema + bulk load + analyze)", f"{load_s:.1f} s", "", ""]]
+    rows = [[kind, "load (schema + bulk load + analyze)", f"{load_s:.1f} s", "", "", ""]]
     for name, seconds in results.items():
-        base = base_p if "page" in name else base_q
+        base = base_p if name in pages else base_q
         target = TARGETS.get(name)
         verdict = ""
         if target and (target[0] is None or target[0] == kind):
             verdict = f"< {target[1] * 1000:.0f} ms: {'yes' if seconds < target[1] else 'NO'}"
-        rows.append([kind, name, f"{seconds * 1000:.1f} ms", f"{seconds / base:.2f}×", verdict])
+        rows.append([kind, name, f"{seconds * 1000:.1f} ms", f"{seconds / base:.2f}×", verdict, sizes.get(name, "")])
     return rows
 
 
@@ -271,7 +283,7 @@ def main() -> None:
     for kind in args.db:
         rows += run(kind, args.scale, args.runs, args.workdir, args.keep)
     print(f"\n{n_w:,} wards, {n_e:,} businesses, {n_i:,} inspections (year {YEAR}: a third); {machine()}")
-    print(table(rows, ["database", "measure", "median", "× baseline", "target"]))
+    print(table(rows, ["database", "measure", "median", "× baseline", "target", "body"]))
 
 
 if __name__ == "__main__":
