@@ -85,8 +85,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def hammer(clients: list[httpx.Client], requests: list[tuple[str, dict[str, Any]]], path: str) -> float:
-    """Send every request, ``len(clients)`` at a time; returns requests per second (all must be 201)."""
+def hammer(clients: list[httpx.Client], requests: list[tuple[str, dict[str, Any] | None]], path: str) -> float:
+    """Send every request, ``len(clients)`` at a time; returns requests per second (all must be 201; a
+    ``None`` body is a GET of ``path`` that must be 200)."""
     lock, queue, bad = threading.Lock(), list(requests), []
 
     def worker(client: httpx.Client) -> None:
@@ -95,8 +96,13 @@ def hammer(clients: list[httpx.Client], requests: list[tuple[str, dict[str, Any]
                 if not queue:
                     return
                 key, body = queue.pop()
-            response = client.put(f"{path}/{key}", json=body)
-            if response.status_code != 201:
+            if body is None:
+                response = client.get(path)
+                ok = response.status_code == 200
+            else:
+                response = client.put(f"{path}/{key}", json=body)
+                ok = response.status_code == 201
+            if not ok:
                 bad.append(response.status_code)
 
     threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
@@ -130,6 +136,10 @@ def measure(kind: str, n: int, concurrency: int, workdir: Path) -> list[str]:
                 before = cpu_seconds(app.process.pid)
                 app_rates.append(hammer(app_clients, half, "/api/v1/inspections"))
                 app_cpu += cpu_seconds(app.process.pid) - before
+            # the app's floor: a logged-in GET that reads once (session check + one read transaction)
+            before = cpu_seconds(app.process.pid)
+            floor_rate = hammer(app_clients, [("", None)] * len(rest), "/health")
+            floor_cpu = cpu_seconds(app.process.pid) - before
             for c in [*app_clients, *bare_clients]:
                 c.close()
         finally:
@@ -137,7 +147,8 @@ def measure(kind: str, n: int, concurrency: int, workdir: Path) -> list[str]:
             bare.stop()
         a, b = max(app_rates), max(bare_rates)
         return [kind, f"{b:.0f}", f"{a:.0f}", f"{a / b:.2f}", "yes" if a / b >= 0.5 else "NO",
-                f"{1000 * bare_cpu / len(rest):.2f}", f"{1000 * app_cpu / len(rest):.2f}"]
+                f"{1000 * bare_cpu / len(rest):.2f}", f"{1000 * app_cpu / len(rest):.2f}",
+                f"{floor_rate:.0f} ({1000 * floor_cpu / len(rest):.2f} ms)"]
     finally:
         drop_database(url)
 
@@ -155,7 +166,8 @@ def main() -> None:
     print(machine())
     print(f"{args.requests} submissions, {args.clients} concurrent clients, 1 uvicorn worker each")
     print(table(rows, ["database", "bare insert (req/s)", "PUT inspection (req/s)", "ratio", "≥ 0.5",
-                       "bare server CPU (ms/req)", "PUT server CPU (ms/req)"]))
+                       "bare server CPU (ms/req)", "PUT server CPU (ms/req)",
+                       "app floor: logged-in GET /health (req/s, CPU)"]))
 
 
 if __name__ == "__main__":
