@@ -17,6 +17,7 @@ import asyncio
 import sqlite3
 import weakref
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import aiosqlite
@@ -108,16 +109,16 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             return True
 
     def commit(self) -> None:
-        try:
-            if self._in_transaction():
-                super().commit()
-        finally:
-            self._release()
+        self._end(super().commit)
 
     def rollback(self) -> None:
+        self._end(super().rollback)
+
+    def _end(self, end: Callable[[], None]) -> None:
+        """Commit or roll back (no trip when no transaction is open), then let the next writer go."""
         try:
             if self._in_transaction():
-                super().rollback()
+                end()
         finally:
             self._release()
 

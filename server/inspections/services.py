@@ -123,11 +123,10 @@ async def check_body(
     if business is None or not user.sees_ward(business.ward_id):
         raise AppError(422, "invalid", "unknown establishment",
                        [FieldError("establishment_id", "unknown_establishment", "no such establishment")])
-    establishment = business
     form = await find_form(session, body.form_id, body.form_version)
-    if establishment.type not in form.definition.establishment_types:
+    if business.type not in form.definition.establishment_types:
         raise AppError(422, "invalid", "form does not apply",
-                       [FieldError("form_id", "wrong_form", f"form {body.form_id} is not for {establishment.type}")])
+                       [FieldError("form_id", "wrong_form", f"form {body.form_id} is not for {business.type}")])
     result = engine.validate(form.definition, body.answers)
     if not result.ok:
         raise AppError(422, "invalid", "invalid answers",
@@ -135,7 +134,7 @@ async def check_body(
     found = engine.violations(form.definition, result)
     _check_outcome(body, found)
     received = now or utcnow()
-    registered = (establishment.lat, establishment.lon) if establishment.lat is not None else None
+    registered = (business.lat, business.lon) if business.lat is not None else None
     check = presence.check(
         body.location, registered, submitted, received, device_now,
         max_distance_m=settings.presence_max_distance_m, max_accuracy_m=settings.presence_max_accuracy_m,
@@ -143,15 +142,15 @@ async def check_body(
     )
     loc = body.location
     fields = dict(
-        establishment_id=establishment.id, ward_id=establishment.ward_id,
+        establishment_id=business.id, ward_id=business.ward_id,
         year=started.astimezone(LOCAL_TZ).year, started_at=started, submitted_at=submitted, received_at=received,
         lat=loc.lat if loc else None, lon=loc.lon if loc else None, accuracy_m=loc.accuracy_m if loc else None,
         captured_at=loc.captured_at if loc else None, distance_m=check.distance_m, flags=check.flags,
         answers=msgspec.to_builtins(result.answers or {}), violations=msgspec.to_builtins(found),
         violation_count=len(found), outcome=body.outcome.value, notes=body.notes,
     )
-    proposed = check.proposed if establishment.proposed_lat is None else None
-    return Checked(fields, found, check.flags, establishment.id, establishment.name, establishment.ward_code or "",
+    proposed = check.proposed if business.proposed_lat is None else None
+    return Checked(fields, found, check.flags, business.id, business.name, business.ward_code or "",
                    form, proposed)
 
 
