@@ -5,11 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import xstatic.pkg.leaflet
-from advanced_alchemy.extensions.litestar import (
-    AsyncSessionConfig,
-    SQLAlchemyAsyncConfig,
-    SQLAlchemyPlugin,
-)
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -55,12 +50,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     document_problems(ROUTES)
     settings = settings or Settings.from_env()
     engine = make_engine(settings.db_url)
-    db_config = SQLAlchemyAsyncConfig(
-        engine_instance=engine,
-        session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit_include_redirects",
-        session_dependency_key="db_session",
-    )
 
     def on_startup(app: Litestar) -> None:
         app.state.settings = settings
@@ -76,7 +65,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                          opt=PUBLIC, name="leaflet")
     return Litestar(
         route_handlers=[*ROUTES, static, leaflet],
-        plugins=[SQLAlchemyPlugin(config=db_config)],
         dependencies={
             "db": Provide(provide_db),
             "user": Provide(provide_user, sync_to_thread=False),

@@ -14,7 +14,7 @@ import msgspec
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import CheckConstraint, Connection, MetaData, event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, SessionTransactionOrigin
 
 from server import sqlite_driver
@@ -158,3 +158,27 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[None]:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class RequestConnection:
+    """A request's one database connection, checked out on first use and returned when the request ends.
+
+    The session check and the handler's session share it: one pool checkout (and one liveness ping on
+    PostgreSQL) per request instead of two."""
+
+    __slots__ = ("_conn", "_engine")
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def get(self) -> AsyncConnection:
+        if self._conn is None:
+            self._conn = await self._engine.connect()
+        return self._conn
+
+    async def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()  # rolls back whatever is still open
+

@@ -6,22 +6,26 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request
-from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.identity import CurrentUser
+from server.auth.middleware import request_connection
 
 
-async def provide_db(db_session: NamedDependency[AsyncSession]) -> AsyncGenerator[AsyncSession, None]:
-    """The request's transaction, committed when the handler returns.
+async def provide_db(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """The request's transaction, on the request's connection, committed when the handler returns.
 
-    The plugin's ``autocommit_include_redirects`` handler would also commit, but at send time, where a
-    failed commit is only logged and the client still gets its 2xx. Committing here makes a failed commit
-    an error response, so a 2xx always means the data is stored.
+    Committing here, before the response is built, makes a failed commit an error response: a 2xx always
+    means the data is stored (a commit at send time, as the SQLAlchemy plugin's ``autocommit`` handlers
+    do it, could only log the failure after the client has its 2xx). A handler that raises rolls back.
     """
-    yield db_session
-    await db_session.commit()
+    session = AsyncSession(bind=await request_connection(request.scope).get(), expire_on_commit=False)
+    try:
+        yield session
+        await session.commit()
+    finally:
+        await session.close()
 
 
 def provide_user(request: Request[Any, Any, Any]) -> CurrentUser:

@@ -15,8 +15,11 @@ from server.auth.models import Role
 PUBLIC = {"public": True}
 
 
-def authenticated(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """App-wide guard: a logged-in user, unless the handler is marked ``opt=PUBLIC``."""
+async def authenticated(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """App-wide guard: a logged-in user, unless the handler is marked ``opt=PUBLIC``.
+
+    Guards are coroutines on purpose: Litestar runs a plain function guard in a worker thread, a thread
+    hop per guard per request."""
     if not handler.opt.get("public") and connection.user is None:
         raise NotAuthorizedException("login required")
 
@@ -24,7 +27,7 @@ def authenticated(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseR
 def requires(*roles: Role) -> Guard:
     """A guard that admits users holding any of ``roles``."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user: CurrentUser | None = connection.user
         if user is None:
             raise NotAuthorizedException("login required")
