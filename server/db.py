@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import enum
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import msgspec
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import CheckConstraint, Connection, MetaData, event
+from sqlalchemy import CheckConstraint, Connection, MetaData, String, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, SessionTransactionOrigin
+from sqlalchemy.sql.functions import GenericFunction
 
 from server import sqlite_driver
 
@@ -91,6 +94,23 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
+class sha256_hex(GenericFunction[str]):
+    """``sha256_hex(text)``: the SHA-256 of the text's UTF-8 bytes, in hex. PostgreSQL has ``sha256``;
+    SQLite gets the function from Python on every connection."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(sha256_hex, "postgresql")
+def _sha256_hex_postgresql(element: sha256_hex, compiler, **kw) -> str:  # type: ignore[no-untyped-def]
+    return f"encode(sha256(convert_to({compiler.process(element.clauses, **kw)}, 'UTF8')), 'hex')"
+
+
+def _sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
 def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     # Let SQLAlchemy emit BEGIN itself (see _begin), as the SQLAlchemy docs advise for pysqlite.
     dbapi_connection.isolation_level = None
@@ -100,6 +120,7 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-un
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+    dbapi_connection.create_function("sha256_hex", 1, _sha256_hex, deterministic=True)
 
 
 def _begin(conn: Connection, mode: Access) -> None:
@@ -130,6 +151,19 @@ def access(mode: Access) -> Iterator[None]:
         access_var.reset(token)
 
 
+def engine_of(session: AsyncSession) -> AsyncEngine:
+    """The engine behind a session, whether it is bound to the engine or to one of its connections."""
+    bind = session.bind
+    return bind if isinstance(bind, AsyncEngine) else bind.engine  # type: ignore[union-attr]
+
+
+def in_callers_transaction(session: AsyncSession) -> bool:
+    """Whether the session runs inside a transaction its caller began (``session.begin()``: the seed,
+    the CLI), whose writes the caller commits."""
+    outer = session.sync_session.get_transaction()
+    return outer is not None and outer.origin is not SessionTransactionOrigin.AUTOBEGIN
+
+
 @contextlib.asynccontextmanager
 async def write_transaction(session: AsyncSession) -> AsyncIterator[None]:
     """The writes of a request that read first: the read transaction ends (it wrote nothing), a write
@@ -138,8 +172,7 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[None]:
     Writes here see the latest committed state, not the reads' snapshot: a write that depends on a read
     re-checks it (a unique key, ``WHERE ... IS NULL``). Inside a transaction the caller began itself
     (``session.begin()``: the seed, the CLI) the writes join that transaction and the caller commits."""
-    outer = session.sync_session.get_transaction()
-    if outer is not None and outer.origin is not SessionTransactionOrigin.AUTOBEGIN:
+    if in_callers_transaction(session):
         yield
         return
     with access(Access.WRITE):

@@ -3,7 +3,8 @@
 SQLAlchemy's aiosqlite adapter makes three or four trips per statement (cursor, execute, fetchall, close),
 plus one for each commit or rollback, even an empty one; every trip is a hand-over between the event loop
 and aiosqlite's thread, and on a small server those hand-overs cost more than the statements themselves.
-Here a statement is one trip, and an empty commit or rollback none.
+Here a statement is one trip, and an empty commit or rollback none; ``BEGIN`` travels with the
+transaction's first statement instead of making a trip of its own.
 
 SQLite has one writer at a time. A writer that finds the lock taken waits in SQLite's busy handler, which
 sleeps in steps of up to 100 ms, so a queue of writers leaves the database idle between them. The writers
@@ -48,6 +49,12 @@ def _statement(conn: sqlite3.Connection, operation: str, parameters: Any) -> tup
         cursor.close()
 
 
+def _begun(conn: sqlite3.Connection, begin: str, run: Callable[..., Any], *args: Any) -> Any:
+    """Runs on aiosqlite's thread: the transaction's deferred ``BEGIN``, then its first statement."""
+    conn.execute(begin)
+    return run(conn, *args)
+
+
 def _statement_many(conn: sqlite3.Connection, operation: str, rows: Any) -> tuple[int, int]:
     cursor = conn.executemany(operation, rows)
     try:
@@ -59,10 +66,12 @@ def _statement_many(conn: sqlite3.Connection, operation: str, rows: Any) -> tupl
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
 
+    _adapt_connection: OneTripConnection
+
     def execute(self, operation: Any, parameters: Any = None) -> None:
         try:
             self.description, rows, self.lastrowid, self.rowcount = self.await_(
-                self._connection._execute(_statement, self._connection._conn, operation, parameters))
+                self._adapt_connection.trip(_statement, operation, parameters))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._rows = deque(rows)
@@ -70,25 +79,40 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
         try:
             self.lastrowid, self.rowcount = self.await_(
-                self._connection._execute(_statement_many, self._connection._conn, operation, seq_of_parameters))
+                self._adapt_connection.trip(_statement_many, operation, seq_of_parameters))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self.description = None
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_database", "_held")
+    __slots__ = ("_begin", "_database", "_held")
 
     def __init__(self, dbapi: Any, connection: Any, database: str) -> None:
         super().__init__(dbapi, connection)
         self._database = database
         self._held: asyncio.Lock | None = None
+        #: The ``BEGIN`` not sent yet: it goes with the next statement.
+        self._begin: str | None = None
+
+    def trip(self, run: Callable[..., Any], *args: Any) -> Any:
+        """``run(sqlite3_connection, *args)`` on aiosqlite's thread, after the pending ``BEGIN`` if any."""
+        conn = self._connection._conn
+        if self._begin is None:
+            return self._connection._execute(run, conn, *args)
+        begin, self._begin = self._begin, None
+        return self._connection._execute(_begun, conn, begin, run, *args)
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
-        return super().cursor(server_side) if server_side else OneTripCursor(self)
+        if not server_side:
+            return OneTripCursor(self)
+        if self._begin is not None:  # aiosqlite's own cursors know nothing of a pending BEGIN
+            self.await_(self.trip(lambda _conn: None))
+        return super().cursor(server_side)
 
     def begin(self, write: bool, timeout_s: float) -> None:
-        """Start a transaction; a writer first waits its turn among this process's writers."""
+        """Start a transaction; a writer first waits its turn among this process's writers. The ``BEGIN``
+        itself goes with the first statement."""
         if write:
             lock = _writer_lock(self._database)
             try:
@@ -96,11 +120,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             except TimeoutError:
                 raise self.dbapi.OperationalError("database is locked") from None
             self._held = lock
-        try:
-            self.cursor().execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except BaseException:
-            self._release()
-            raise
+        self._begin = "BEGIN IMMEDIATE" if write else "BEGIN"
 
     def _in_transaction(self) -> bool:
         try:
@@ -116,6 +136,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     def _end(self, end: Callable[[], None]) -> None:
         """Commit or roll back (no trip when no transaction is open), then let the next writer go."""
+        self._begin = None
         try:
             if self._in_transaction():
                 end()
@@ -123,12 +144,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             self._release()
 
     def close(self) -> None:
+        self._begin = None
         try:
             super().close()
         finally:
             self._release()
 
     def terminate(self) -> None:
+        self._begin = None
         try:
             super().terminate()
         finally:

@@ -82,6 +82,35 @@ def test_latest_reads_begin_nothing_and_empty_ends_make_no_trip(url: str, trips:
     asyncio.run(main())
 
 
+def test_begin_goes_with_the_first_statement_and_an_unused_transaction_makes_no_trip(
+    url: str, trips: list[str],
+) -> None:
+    async def main() -> None:
+        await _table(url)
+        engine = make_engine(url)
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            await conn.commit()
+            trips.clear()
+            with access(Access.WRITE):
+                await conn.begin()
+                assert trips == []  # the write lock is this process's; SQLite hears of it with the insert
+                await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+                raw = (await conn.get_raw_connection()).driver_connection
+                assert raw is not None and raw._conn.in_transaction
+                await conn.commit()
+            assert trips == ["_begun", "commit"]
+            trips.clear()
+            await conn.begin()
+            await conn.rollback()
+            assert trips == []
+            assert (await conn.execute(text("SELECT name FROM t"))).scalars().all() == ["a"]
+            await conn.commit()
+        await engine.dispose()
+
+    asyncio.run(main())
+
+
 def test_writers_of_one_process_queue_instead_of_failing(url: str) -> None:
     """Two write transactions at once: the second starts when the first ends, neither is refused."""
 

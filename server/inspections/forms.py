@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forms import registry
 from forms.spec import FormDefinition
+from server.db import engine_of
 from server.errors import AppError, FieldError
 from server.inspections.models import FormVersion
 
@@ -53,7 +54,7 @@ async def find_form(session: AsyncSession, form_id: str, version: int) -> FormRe
         definition = registry.get(form_id, version)
     except registry.FormNotFound:
         definition = None
-    known = _checked_ids.setdefault(session.get_bind(), {})
+    known = _checked_ids.setdefault(engine_of(session), {})
     if definition is not None and (form_id, version) in known:
         return FormRef(known[form_id, version], form_id, version, definition)
     row = (await session.execute(select(FormVersion.id, FormVersion.sha256)

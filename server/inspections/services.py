@@ -9,17 +9,18 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Row, Select, bindparam, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from forms import engine
+from server.audit import services as audit
 from server.audit.actions import Action
-from server.audit.services import record
 from server.auth.identity import CurrentUser
 from server.auth.models import User
-from server.db import Access, access, utcnow, write_transaction
+from server.db import Access, access, engine_of, in_callers_transaction, utcnow, write_transaction
 from server.errors import AppError, FieldError, not_found
+from server.group_commit import GroupCommit
 from server.i18n import LOCAL_TZ
 from server.inspections import presence
 from server.inspections.forms import FormRef, find_form, store_form
@@ -88,7 +89,13 @@ _INSERT = Inspection.__table__.insert()
 _stops = AssignmentStop.__table__.c
 _TAKE_STOP = (AssignmentStop.__table__.update()
               .where(_stops.id == bindparam("stop_id"), _stops.inspection_id.is_(None))  # unless taken meanwhile
-              .values(status=bindparam("new_status"), inspection_id=bindparam("by_inspection")))
+              .values(status=bindparam("new_status"),
+                      inspection_id=select(Inspection.id).where(Inspection.uuid == bindparam("by_uuid"))
+                      .scalar_subquery()))
+_businesses = Establishment.__table__.c
+_PROPOSE = (Establishment.__table__.update()  # unless proposed meanwhile
+            .where(_businesses.id == bindparam("business"), _businesses.proposed_lat.is_(None))
+            .values(proposed_lat=bindparam("lat"), proposed_lon=bindparam("lon")))
 
 
 @dataclass(frozen=True)
@@ -158,11 +165,38 @@ async def stored_fields(session: AsyncSession, checked: Checked) -> dict[str, An
     """The inspection columns of a checked body, in the write transaction: stores the form version on its
     first use and the proposed point of a business that has none."""
     if checked.proposed is not None:
-        lat, lon = checked.proposed
-        await session.execute(update(Establishment)
-                              .where(Establishment.id == checked.establishment_id, Establishment.proposed_lat.is_(None))
-                              .values(proposed_lat=lat, proposed_lon=lon))
+        await session.execute(_PROPOSE, _proposal(checked))
     return {**checked.fields, "form_version_id": await store_form(session, checked.form)}
+
+
+def _proposal(checked: Checked) -> dict[str, Any]:
+    assert checked.proposed is not None
+    return {"business": checked.establishment_id, "lat": checked.proposed[0], "lon": checked.proposed[1]}
+
+
+@dataclass(frozen=True)
+class NewInspection:
+    """What a new submission writes: its row, the planned stop it completes, the point it proposes for
+    its business, and its audit event."""
+
+    columns: dict[str, Any]
+    stop: dict[str, Any] | None
+    proposal: dict[str, Any] | None
+    event: dict[str, Any]
+
+
+async def _write_new(conn: AsyncConnection, items: list[NewInspection]) -> None:
+    """Write new inspections, several at once (each statement runs once for all of them)."""
+    await conn.execute(_INSERT, [i.columns for i in items])
+    if stops := [i.stop for i in items if i.stop is not None]:
+        await conn.execute(_TAKE_STOP, stops)
+    if proposals := [i.proposal for i in items if i.proposal is not None]:
+        await conn.execute(_PROPOSE, proposals)
+    await audit.append(conn, [i.event for i in items])
+
+
+#: New submissions that arrive together share a transaction (see ``server.group_commit``).
+_NEW = GroupCommit(_write_new)
 
 
 async def submit(
@@ -172,8 +206,9 @@ async def submit(
     """Store a submission once. Returns (inspection, created); the same body again is not an error,
     another body under the same UUID is a 409 (unless it fixes a returned inspection: a resubmission).
 
-    A new submission is checked in a read transaction and written in a short write transaction, so on
-    SQLite the write lock is held for the writes only, not for the checks.
+    A new submission is checked without a transaction (its writes re-check what they depend on) and
+    written together with the new submissions that arrive at the same time, in one short write
+    transaction; on SQLite the write lock is held for the writes only.
     """
     digest = body_hash(body)
     day = _aware(body.started_at, "started_at").astimezone(LOCAL_TZ).date()
@@ -183,33 +218,38 @@ async def submit(
         known = row.known if row is not None else await session.scalar(_KNOWN, {"uuid": uuid})
         if known is None:
             checked = await check_body(session, user, body, settings, device_now, now, business=row)
-            team_id, stop_id = row.team_id, row.stop_id  # type: ignore[union-attr]  # else check_body refused
     if known is None:
+        new = await _new_inspection(session, user, uuid, digest, body.outcome, checked, row)  # type: ignore[arg-type]
         try:
-            async with write_transaction(session):
-                return await _create(session, user, uuid, digest, body.outcome, checked, team_id, stop_id), True
+            if in_callers_transaction(session):  # the seed: its own transaction holds the write lock
+                await _write_new(await session.connection(), [new])
+            else:
+                await _NEW.commit(engine_of(session), new)
         except IntegrityError:  # the same UUID committed by a concurrent request
             pass
+        else:
+            form = checked.form
+            return build_out(Inspection(**new.columns), checked.establishment_name, checked.ward_code,
+                             form.form_id, form.version, user.username, []), True
     async with write_transaction(session):
         return await _existing(session, user, uuid, digest, body, settings, device_now, now), False
 
 
-async def _create(session: AsyncSession, user: CurrentUser, uuid: str, digest: str, outcome: Outcome,
-                  checked: Checked, team_id: int | None, stop_id: int | None) -> InspectionOut:
-    columns = dict(uuid=uuid, team_id=team_id, inspector_id=user.id, body_sha256=digest,
-                   review_state=ReviewState.SUBMITTED.value, version=1, **await stored_fields(session, checked))
-    conn = await session.connection()
-    inserted = await conn.execute(_INSERT, columns)
-    inspection = Inspection(id=inserted.inserted_primary_key[0], **columns)  # for the answer; not added
-    if stop_id is not None:
-        await conn.execute(_TAKE_STOP, {"stop_id": stop_id, "new_status": STOP_STATUS[outcome].value,
-                                        "by_inspection": inspection.id})
-    await record(session, user.id, Action.INSPECTION_CREATE, "inspection", uuid,
-                 after={"establishment_id": inspection.establishment_id, "body_sha256": digest,
-                        "flags": checked.flags, "violations": [v.question_id for v in checked.found]})
-    form = checked.form
-    return build_out(inspection, checked.establishment_name, checked.ward_code, form.form_id, form.version,
-                     user.username, [])
+async def _new_inspection(session: AsyncSession, user: CurrentUser, uuid: str, digest: str, outcome: Outcome,
+                          checked: Checked, looked_up: Row[Any]) -> NewInspection:
+    form_version_id = checked.form.id
+    if form_version_id is None:  # the version's first use in this database
+        async with write_transaction(session):
+            form_version_id = await store_form(session, checked.form)
+    columns = dict(uuid=uuid, team_id=looked_up.team_id, inspector_id=user.id, body_sha256=digest,
+                   review_state=ReviewState.SUBMITTED.value, version=1, form_version_id=form_version_id,
+                   **checked.fields)
+    stop = None if looked_up.stop_id is None else {
+        "stop_id": looked_up.stop_id, "new_status": STOP_STATUS[outcome].value, "by_uuid": uuid}
+    event = audit.new_event(user.id, Action.INSPECTION_CREATE, "inspection", uuid, after={
+        "establishment_id": checked.establishment_id, "body_sha256": digest, "flags": checked.flags,
+        "violations": [v.question_id for v in checked.found]})
+    return NewInspection(columns, stop, None if checked.proposed is None else _proposal(checked), event)
 
 
 async def _existing(
