@@ -10,7 +10,7 @@ import msgspec
 
 from forms.conditions import evaluate, references
 from forms.kinds import KINDS, Invalid
-from forms.spec import Condition, Constraint, FormDefinition, Label, Question, Sanction, Section
+from forms.spec import Condition, Constraint, FormDefinition, Label, Question, Sanction
 
 #: Every error code `validate` can return.
 ERROR_CODES = (
@@ -110,8 +110,38 @@ def _decode(
     return value
 
 
-def _conditions(section: Section, question: Question) -> list[Condition]:
-    return [condition for condition in (section.relevant, question.relevant) if condition is not None]
+class _Step(msgspec.Struct, frozen=True):
+    """One question as `validate` walks it: what the form says of it, worked out once per form."""
+
+    question: Question
+    path: str
+    conditions: tuple[Condition, ...]
+    refers_to: frozenset[str]
+
+
+class _Plan(msgspec.Struct, frozen=True):
+    known: frozenset[str]
+    steps: tuple[_Step, ...]
+
+
+#: Plans of the forms validated lately, by identity (a form definition is never changed once loaded).
+_plans: dict[int, tuple[FormDefinition, _Plan]] = {}
+
+
+def _plan(form: FormDefinition) -> _Plan:
+    cached = _plans.get(id(form))
+    if cached is not None and cached[0] is form:
+        return cached[1]
+    steps = []
+    for section, question in form.questions():
+        conditions = tuple(c for c in (section.relevant, question.relevant) if c is not None)
+        steps.append(_Step(question, f"answers.{question.id}", conditions,
+                           frozenset(ref for condition in conditions for ref in references(condition))))
+    plan = _Plan(frozenset(step.question.id for step in steps), tuple(steps))
+    if len(_plans) >= 64:  # forms read from stored versions are new objects each time: keep the cache small
+        _plans.clear()
+    _plans[id(form)] = (form, plan)
+    return plan
 
 
 def validate(form: FormDefinition, answers: object) -> Result:
@@ -123,28 +153,26 @@ def validate(form: FormDefinition, answers: object) -> Result:
     if not isinstance(answers, Mapping):
         return Result(None, [FieldError("answers", "wrong_type", "answers must be an object")])
     errors: list[FieldError] = []
-    known = {question.id for _, question in form.questions()}
+    plan = _plan(form)
     for key in answers:
-        if key not in known:
+        if key not in plan.known:
             errors.append(FieldError(f"answers.{key}", "unknown_question", f"no question {key!r} in this form"))
     values: dict[str, Any] = {}
     unsettled: set[str] = set()  # invalid answers, and questions whose relevance depends on one
-    for section, question in form.questions():
-        path = f"answers.{question.id}"
+    for step in plan.steps:
+        question, path = step.question, step.path
         raw = answers.get(question.id)
         present = not _blank(raw)
-        kind = KINDS[question.kind]
-        if kind.decode is None:
+        if KINDS[question.kind].decode is None:
             if present:
                 errors.append(FieldError(path, "no_answer_expected", "this item is display-only"))
             continue
-        conditions = _conditions(section, question)
-        if {ref for condition in conditions for ref in references(condition)} & unsettled:
+        if unsettled and not step.refers_to.isdisjoint(unsettled):
             unsettled.add(question.id)
             if present:
                 _decode(question, raw, values, path, errors)
             continue
-        if not all(evaluate(condition, values) for condition in conditions):
+        if not all(evaluate(condition, values) for condition in step.conditions):
             if present:
                 errors.append(FieldError(path, "not_relevant", "question does not apply given earlier answers"))
             continue

@@ -95,7 +95,7 @@ _TAKE_STOP = (AssignmentStop.__table__.update()
 _businesses = Establishment.__table__.c
 _PROPOSE = (Establishment.__table__.update()  # unless proposed meanwhile
             .where(_businesses.id == bindparam("business"), _businesses.proposed_lat.is_(None))
-            .values(proposed_lat=bindparam("lat"), proposed_lon=bindparam("lon")))
+            .values(proposed_lat=bindparam("point_lat"), proposed_lon=bindparam("point_lon")))
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ async def stored_fields(session: AsyncSession, checked: Checked) -> dict[str, An
 
 def _proposal(checked: Checked) -> dict[str, Any]:
     assert checked.proposed is not None
-    return {"business": checked.establishment_id, "lat": checked.proposed[0], "lon": checked.proposed[1]}
+    return {"business": checked.establishment_id, "point_lat": checked.proposed[0], "point_lon": checked.proposed[1]}
 
 
 @dataclass(frozen=True)
@@ -224,6 +224,7 @@ async def submit(
             if in_callers_transaction(session):  # the seed: its own transaction holds the write lock
                 await _write_new(await session.connection(), [new])
             else:
+                await session.commit()  # ends what the caller read (SQLite: lets go of the write lock)
                 await _NEW.commit(engine_of(session), new)
         except IntegrityError:  # the same UUID committed by a concurrent request
             pass
