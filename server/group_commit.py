@@ -53,37 +53,46 @@ class GroupCommit(Generic[T]):
         await done
 
     async def _drain(self, engine: AsyncEngine, queue: _Queue[T]) -> None:
-        """Write what is waiting, one transaction at a time, until nothing waits."""
+        """Write what is waiting, one transaction at a time, until nothing waits; one connection for as
+        long as its transactions succeed."""
         try:
             while queue.waiting:
-                batch, queue.waiting = queue.waiting, []
-                await self._settle(engine, batch)
+                try:
+                    async with engine.connect() as conn:
+                        while queue.waiting:
+                            batch, queue.waiting = queue.waiting, []
+                            if not await self._settle(conn, batch):
+                                break  # a failed connection is not used again
+                except Exception as error:  # no connection: what waits cannot be written now
+                    waiting, queue.waiting = queue.waiting, []
+                    _finish(waiting, error)
         finally:
             queue.writer = None
             for _, done in queue.waiting:  # only when cancelled (shutdown): nobody is left to write them
                 if not done.done():
                     done.set_exception(RuntimeError("the server stopped before the write"))
 
-    async def _settle(self, engine: AsyncEngine, batch: list[tuple[T, asyncio.Future[None]]]) -> None:
+    async def _settle(self, conn: AsyncConnection, batch: list[tuple[T, asyncio.Future[None]]]) -> bool:
+        """Write a batch and tell its callers; False when it failed for another reason than its data."""
         try:
             with access(Access.WRITE):
-                async with engine.begin() as conn:
+                async with conn.begin():
                     await self._write(conn, [item for item, _ in batch])
         except IntegrityError as error:
             if len(batch) == 1:
                 _finish(batch, error)
-            else:  # find the item at fault: the others are written on their own
-                for one in batch:
-                    await self._settle(engine, [one])
-            return
+                return True
+            # find the item at fault: the others are written on their own
+            return all([await self._settle(conn, [one]) for one in batch])
         except Exception as error:
             _finish(batch, error)
-            return
+            return False
         except BaseException:  # cancelled (shutdown): whether the items were written is unknown
             for _, done in batch:
                 done.cancel()
             raise
         _finish(batch, None)
+        return True
 
 
 def _finish(batch: list[tuple[object, asyncio.Future[None]]], error: Exception | None) -> None:

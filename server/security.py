@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import pass_context
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 NONCE_KEY = "csp_nonce"
@@ -49,6 +48,16 @@ def policy(nonce: str, tile_url: str) -> str:
 
 def security_headers_middleware(tile_url: str):  # type: ignore[no-untyped-def]
     """An ASGI middleware factory (Litestar ``middleware=[...]``) that sets the headers and the nonce."""
+    fixed = [(name.encode(), value.encode()) for name, value in (
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+        ("x-frame-options", "SAMEORIGIN"),
+        ("permissions-policy", "geolocation=(self), camera=(self), microphone=()"),
+        ("cross-origin-opener-policy", "same-origin"),
+    )]
+    csp_name = b"content-security-policy"
+    ours = frozenset({csp_name, *(name for name, _ in fixed)})
+    csp_before, csp_after = (part.encode() for part in policy("\0", tile_url).split("\0"))
 
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,13 +69,11 @@ def security_headers_middleware(tile_url: str):  # type: ignore[no-untyped-def]
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    headers = MutableScopeHeaders.from_message(message)
-                    headers["Content-Security-Policy"] = policy(nonce, tile_url)
-                    headers["X-Content-Type-Options"] = "nosniff"
-                    headers["Referrer-Policy"] = "same-origin"
-                    headers["X-Frame-Options"] = "SAMEORIGIN"
-                    headers["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=()"
-                    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                    # built once above; only the nonce changes (a handler's own value of these is replaced)
+                    headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in ours]
+                    headers.append((csp_name, csp_before + nonce.encode() + csp_after))
+                    headers.extend(fixed)
+                    message["headers"] = headers
                 await send(message)
 
             await app(scope, receive, send_with_headers)

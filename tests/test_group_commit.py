@@ -78,6 +78,38 @@ def test_an_item_at_fault_fails_alone_and_the_others_are_stored(database_url: st
     assert stored == ["a", "b", "c", "dup"]
 
 
+def test_any_other_error_reaches_every_item_of_the_transaction_and_the_next_ones_go_on(database_url: str) -> None:
+    async def main() -> tuple[list, list[str]]:
+        engine = make_engine(database_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(NAMES.create_all)
+            write = Gated()
+
+            async def failing_second(conn: AsyncConnection, items: list[str]) -> None:
+                await write(conn, items)
+                if len(write.batches) == 2:
+                    raise RuntimeError("disk full")
+
+            group = GroupCommit(failing_second)
+            head = asyncio.create_task(group.commit(engine, "a"))
+            await write.inside.wait()
+            tail = [asyncio.create_task(group.commit(engine, name)) for name in ("b", "c")]
+            await asyncio.sleep(0)
+            write.release.set()
+            outcomes = await asyncio.gather(head, *tail, return_exceptions=True)
+            outcomes.append(await group.commit(engine, "d"))
+            async with engine.connect() as conn:
+                return outcomes, sorted((await conn.execute(select(ROWS.c.name))).scalars())
+        finally:
+            await engine.dispose()
+
+    outcomes, stored = asyncio.run(main())
+    assert outcomes[0] is None and outcomes[3] is None
+    assert [str(o) for o in outcomes[1:3]] == ["disk full", "disk full"]
+    assert stored == ["a", "d"]  # b and c rolled back together, d written after
+
+
 def test_concurrent_submissions_are_stored_once_with_an_unbroken_chain(database_url: str, tmp_path: Path) -> None:
     clients = 6
     batch = submissions(database_url, 36, seed=5)

@@ -67,9 +67,11 @@ def device_time(request: Request[Any, Any, Any]) -> datetime | None:
                  "invalid (with field paths). Body: InspectionIn. Optional header X-Device-Time (the phone's "
                  "clock when sending) for the clock-skew flag.")
 async def api_submit(
-    uuid: FromPath[str], request: Request[Any, Any, Any], db: NamedDependency[AsyncSession],
-    user: NamedDependency[CurrentUser], settings: NamedDependency[Settings],
+    uuid: FromPath[str], request: Request[CurrentUser, Any, Any], db: NamedDependency[AsyncSession],
 ) -> Response[InspectionOut]:
+    # The user (the guard admitted one) and the settings come from the request, not as dependencies:
+    # Litestar resolves two or more dependencies in a task group, three tasks on the busiest request.
+    user, settings = request.user, request.app.state.settings
     key = parse_uuid(uuid)
     body = decode_body(await request.body())
     out, created = await submit(db, user, key, body, settings, device_now=device_time(request))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -230,7 +231,7 @@ async def submit(
             pass
         else:
             form = checked.form
-            return build_out(Inspection(**new.columns), checked.establishment_name, checked.ward_code,
+            return build_out(SimpleNamespace(**new.columns), checked.establishment_name, checked.ward_code,
                              form.form_id, form.version, user.username, []), True
     async with write_transaction(session):
         return await _existing(session, user, uuid, digest, body, settings, device_now, now), False
@@ -286,8 +287,9 @@ async def inspection_out(session: AsyncSession, i: Inspection) -> InspectionOut:
     return build_out(i, *names, list(shas))
 
 
-def build_out(i: Inspection, establishment_name: str, ward_code: str, form_id: str, form_version: int,
-              username: str, attachments: list[str]) -> InspectionOut:
+def build_out(i: Inspection | SimpleNamespace, establishment_name: str, ward_code: str, form_id: str,
+              form_version: int, username: str, attachments: list[str]) -> InspectionOut:
+    """The API's view of an inspection: a stored row, or the columns of one just written."""
     has_fix = i.lat is not None and i.lon is not None
     location = LocationOut(i.lat, i.lon, i.accuracy_m, i.captured_at) if has_fix else None  # type: ignore[arg-type]
     return InspectionOut(
