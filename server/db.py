@@ -157,6 +157,12 @@ def engine_of(session: AsyncSession) -> AsyncEngine:
     return bind if isinstance(bind, AsyncEngine) else bind.engine  # type: ignore[union-attr]
 
 
+def connection_of(session: AsyncSession) -> AsyncConnection | None:
+    """The connection a session is bound to (a request's session), or None (bound to the engine)."""
+    bind = session.bind
+    return bind if isinstance(bind, AsyncConnection) else None
+
+
 def in_callers_transaction(session: AsyncSession) -> bool:
     """Whether the session runs inside a transaction its caller began (``session.begin()``: the seed,
     the CLI), whose writes the caller commits."""

@@ -4,7 +4,7 @@ A database commits one transaction at a time (SQLite holds its write lock from B
 chain's lock does the same on PostgreSQL), so under load each write waits for the ones before it, and each
 pays BEGIN, the chain lock and COMMIT alone. Here the writes that arrive while a transaction is running
 queue up, and the next transaction writes all of them (``executemany``) and commits once. Nothing waits on
-purpose: a write that finds nobody writing starts at once, alone.
+purpose: a write that finds nobody writing starts at once, alone, on its caller's own connection.
 
 Each caller gets back what writing its item alone would give: it returns once the item is committed. When
 the shared transaction fails on an integrity error, the items are written again one by one, so only the
@@ -27,10 +27,15 @@ from server.db import Access, access
 T = TypeVar("T")
 
 
+#: ``_Queue.writer`` while a caller writes its item on its own connection.
+_WRITING_ALONE = object()
+
+
 @dataclass
 class _Queue(Generic[T]):
     waiting: list[tuple[T, asyncio.Future[None]]] = field(default_factory=list)
-    writer: asyncio.Task[None] | None = None
+    #: The task writing what waits, or ``_WRITING_ALONE``, or None when nobody writes.
+    writer: asyncio.Task[None] | object | None = None
 
 
 class GroupCommit(Generic[T]):
@@ -43,9 +48,20 @@ class GroupCommit(Generic[T]):
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
                                                 dict[AsyncEngine, _Queue[T]]] = weakref.WeakKeyDictionary()
 
-    async def commit(self, engine: AsyncEngine, item: T) -> None:
+    async def commit(self, engine: AsyncEngine, item: T, conn: AsyncConnection | None = None) -> None:
+        """Write ``item``; returns once it is committed. ``conn``: the caller's connection, with no
+        transaction open; when nobody is writing, the item is written on it straight away."""
         loop = asyncio.get_running_loop()
         queue = self._queues.setdefault(loop, {}).setdefault(engine, _Queue())
+        if conn is not None and queue.writer is None:
+            queue.writer = _WRITING_ALONE  # whoever comes meanwhile queues for the next transaction
+            try:
+                with access(Access.WRITE):
+                    async with conn.begin():
+                        await self._write(conn, [item])
+            finally:
+                queue.writer = loop.create_task(self._drain(engine, queue)) if queue.waiting else None
+            return
         done: asyncio.Future[None] = loop.create_future()
         queue.waiting.append((item, done))
         if queue.writer is None:

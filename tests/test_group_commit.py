@@ -28,20 +28,24 @@ class Gated:
 
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
+        self.connections: list[AsyncConnection] = []
         self.inside = asyncio.Event()
         self.release = asyncio.Event()
 
     async def __call__(self, conn: AsyncConnection, items: list[str]) -> None:
         self.batches.append(list(items))
+        self.connections.append(conn)
         if len(self.batches) == 1:
             self.inside.set()
             await self.release.wait()
         await conn.execute(ROWS.insert(), [{"name": name} for name in items])
 
 
-async def _run(database_url: str, first: str, later: list[str], present: list[str]) -> tuple[Gated, list, list]:
-    """Commit ``first``; while its transaction is open, commit ``later`` concurrently; return the batches,
-    each item's outcome (None or the exception) and the names stored."""
+async def _run(database_url: str, first: str, later: list[str], present: list[str],
+               own: bool = False) -> tuple[Gated, list, list]:
+    """Commit ``first`` (``own``: on a connection of its own); while its transaction is open, commit
+    ``later`` concurrently; return the batches, each item's outcome (None or the exception) and the names
+    stored."""
     engine = make_engine(database_url)
     try:
         async with engine.begin() as conn:
@@ -50,12 +54,16 @@ async def _run(database_url: str, first: str, later: list[str], present: list[st
                 await conn.execute(ROWS.insert(), [{"name": n} for n in present])
         write = Gated()
         group = GroupCommit(write)
-        head = asyncio.create_task(group.commit(engine, first))
+        mine = await engine.connect() if own else None
+        head = asyncio.create_task(group.commit(engine, first, mine))
         await write.inside.wait()
         tail = [asyncio.create_task(group.commit(engine, name)) for name in later]
         await asyncio.sleep(0)  # every later write is queued
         write.release.set()
         outcomes = await asyncio.gather(head, *tail, return_exceptions=True)
+        if mine is not None:
+            assert write.connections[0] is mine and all(c is not mine for c in write.connections[1:])
+            await mine.close()
         async with engine.connect() as conn:
             stored = sorted((await conn.execute(select(ROWS.c.name))).scalars())
         return write, outcomes, stored
@@ -68,6 +76,12 @@ def test_writes_arriving_during_a_transaction_share_the_next_one(database_url: s
     assert write.batches == [["a"], ["b", "c", "d"]]
     assert outcomes == [None, None, None, None]
     assert stored == ["a", "b", "c", "d"]
+
+
+def test_a_write_that_finds_nobody_writing_goes_alone_on_its_own_connection(database_url: str) -> None:
+    write, outcomes, stored = asyncio.run(_run(database_url, "a", ["b", "c"], [], own=True))
+    assert write.batches == [["a"], ["b", "c"]]
+    assert outcomes == [None, None, None] and stored == ["a", "b", "c"]
 
 
 def test_an_item_at_fault_fails_alone_and_the_others_are_stored(database_url: str) -> None:

@@ -19,7 +19,7 @@ from server.audit import services as audit
 from server.audit.actions import Action
 from server.auth.identity import CurrentUser
 from server.auth.models import User
-from server.db import Access, access, engine_of, in_callers_transaction, utcnow, write_transaction
+from server.db import Access, access, connection_of, engine_of, in_callers_transaction, utcnow, write_transaction
 from server.errors import AppError, FieldError, not_found
 from server.group_commit import GroupCommit
 from server.i18n import LOCAL_TZ
@@ -226,7 +226,7 @@ async def submit(
                 await _write_new(await session.connection(), [new])
             else:
                 await session.commit()  # ends what the caller read (SQLite: lets go of the write lock)
-                await _NEW.commit(engine_of(session), new)
+                await _NEW.commit(engine_of(session), new, connection_of(session))
         except IntegrityError:  # the same UUID committed by a concurrent request
             pass
         else:
