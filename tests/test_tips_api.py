@@ -92,19 +92,26 @@ def test_the_workflow_from_receipt_to_the_reporters_notice(as_user, database_url
     assert act(handler, tid, "resolve").status_code == 422
     done = act(handler, tid, "resolve", outcome="transferred_to_investigation").json()
     assert done["status"] == "resolved" and done["outcome"] == "transferred_to_investigation"
-    assert done["next_due_step"] == "notify_procuracy"  # still owed, and shown
+    assert done["next_due_step"] == "send_decision"  # the decision goes to the procuracy within 24 hours
+    assert act(handler, tid, "send_decision").status_code == 403  # the managers' step
+    page = police.get(f"/tips/{tid}").text
+    assert 'name="action" value="send_decision"' in page and "Gửi quyết định cho Viện kiểm sát (24 giờ)" in page
+    assert 'value="send_decision"' not in handler.get(f"/tips/{tid}").text
+    assert act(police, tid, "send_decision").json()["next_due_step"] == "notify_procuracy"  # still owed
+    assert act(police, tid, "send_decision").status_code == 409
     assert act(police, tid, "notify_procuracy").status_code == 200
     assert act(handler, tid, "notify_reporter").json()["next_due_at"] is None
     assert act(handler, tid, "notify_reporter").status_code == 409
     final = police.get(f"/api/v1/tips/{tid}").json()
     assert [e["action"] for e in final["events"]] == [
-        "create", "classify", "assign", "start", "extend", "suspend", "resume", "resolve", "notify_procuracy",
-        "notify_reporter"]
+        "create", "classify", "assign", "start", "extend", "suspend", "resume", "resolve", "send_decision",
+        "notify_procuracy", "notify_reporter"]
     assert not final["missed_deadline"] and not final["overdue"]
     actions = [r[0] for r in execute(database_url, "SELECT action FROM audit_events WHERE target_type = 'tip' "
                                                    "AND target_id = :t ORDER BY id", {"t": str(tid)})]
     assert actions == ["tip.create", "tip.classify", "tip.assign", "tip.start", "tip.extend", "tip.suspend",
-                       "tip.resume", "tip.resolve", "tip.notify_procuracy", "tip.notify_reporter"]
+                       "tip.resume", "tip.resolve", "tip.send_decision", "tip.notify_procuracy",
+                       "tip.notify_reporter"]
     extend = execute(database_url, "SELECT after FROM audit_events WHERE action = 'tip.extend'")[0][0]
     assert (json.loads(extend) if isinstance(extend, str) else extend)["reason"] == "vụ việc phức tạp, nhiều địa điểm"
 

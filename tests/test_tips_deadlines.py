@@ -66,6 +66,18 @@ def test_criminal_report_resolution_and_its_two_extensions() -> None:
     assert schedule("TG", received, events)["resolve"].due == end_of(2024, 5, 10)
 
 
+def test_a_criminal_report_decision_goes_to_the_procuracy_within_24_hours() -> None:
+    received = vn(2024, 1, 10, 10)
+    events = [Event("resolve", vn(2024, 1, 20, 16, 45))]
+    step = schedule("TB", received, events)["send_decision"]
+    assert step.due == vn(2024, 1, 21, 16, 45) and step.done is None
+    assert not step.late(vn(2024, 1, 21, 16, 45)) and step.late(vn(2024, 1, 21, 16, 46))
+    assert schedule("TB", received, [])["send_decision"].due is None  # no decision yet, no clock
+    events.append(Event("send_decision", vn(2024, 1, 21, 9)))
+    assert not schedule("TB", received, events)["send_decision"].late(vn(2024, 2, 1))
+    assert "send_decision" not in schedule("TC", received, events)  # denunciations: Luật Tố cáo, not BLTTHS
+
+
 def test_a_month_period_ends_on_the_last_day_of_a_shorter_month() -> None:
     assert Period(2, Unit.MONTHS).after(vn(2023, 12, 31, 9)) == end_of(2024, 2, 29)
 

@@ -38,6 +38,7 @@ class Action(enum.StrEnum):
     TIP_RESOLVE = "tip.resolve"
     TIP_EXTEND = "tip.extend"
     TIP_NOTIFY_PROCURACY = "tip.notify_procuracy"
+    TIP_SEND_DECISION = "tip.send_decision"
     TIP_NOTIFY_REPORTER = "tip.notify_reporter"
     TIP_LINK_INSPECTION = "tip.link_inspection"
     TIP_REPORTER_VIEWED = "tip.reporter_viewed"

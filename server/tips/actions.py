@@ -127,7 +127,7 @@ async def apply(session: AsyncSession, user: CurrentUser, tip: Tip, data: TipAct
             return {"outcome": tip.outcome}
         case "extend":
             return _extend(tip, data, steps, history, now)
-        case "notify_procuracy" | "notify_reporter":
+        case "notify_procuracy" | "send_decision" | "notify_reporter":
             return _once(steps, data.action)
         case "link_inspection":
             return await _link(session, user, tip, data)

@@ -108,6 +108,7 @@ CRIMINAL = Regime(
              "BLTTHS Đ146 k5; TTLT 01/2017 Đ14 k1"),
         Step("assign", Period(3, Unit.DAYS), Start.RECEIVED, "assign", "TTLT 01/2017 Đ9 k1–2"),
         Step("resolve", Period(20, Unit.DAYS), Start.RECEIVED, "resolve", "BLTTHS Đ147 k1; TTLT 01/2017 Đ11 k1"),
+        Step("send_decision", H24, Start.RESOLVED, "send_decision", "TT 28/2020 Đ9 k1 a; BLTTHS Đ148 k2"),
         NOTIFY_REPORTER,
     ),
     extensions=(
@@ -197,7 +198,7 @@ def schedule(category: str | None, received_at: datetime, events: list[Event], *
     """Every step of the tip's regime with its due instant (after extensions and suspensions) and when done.
 
     ``events`` are in time order; the actions used: classify, notify_procuracy, assign, start, resolve,
-    notify_reporter, extend, suspend, resume.
+    send_decision, notify_reporter, extend, suspend, resume.
     """
     regime = RULES[category]
     starts = {Start.RECEIVED: received_at, Start.ACCEPTED: _first(events, "start"),

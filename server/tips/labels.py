@@ -78,6 +78,7 @@ STEPS = {
     "assign": N_("Phân công xử lý (3 ngày)"),
     "process": N_("Thụ lý tố cáo (7 ngày làm việc)"),
     "resolve": N_("Giải quyết"),
+    "send_decision": N_("Gửi quyết định cho Viện kiểm sát (24 giờ)"),
     "notify_reporter": N_("Thông báo kết quả cho người báo tin (3 ngày)"),
 }
 
@@ -91,6 +92,7 @@ ACTIONS = {
     "resolve": N_("Giải quyết"),
     "extend": N_("Gia hạn"),
     "notify_procuracy": N_("Đã thông báo Viện kiểm sát"),
+    "send_decision": N_("Đã gửi quyết định cho Viện kiểm sát"),
     "notify_reporter": N_("Đã thông báo người báo tin"),
     "link_inspection": N_("Gắn lượt kiểm tra"),
 }

@@ -25,9 +25,9 @@ WardCode = Annotated[str, msgspec.Meta(max_length=10, pattern=r"^\d{1,10}$")]
 Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 ACTION_NAMES = ("classify", "assign", "start", "suspend", "resume", "resolve", "extend", "notify_procuracy",
-                "notify_reporter", "link_inspection")
+                "send_decision", "notify_reporter", "link_inspection")
 ActionName = Literal["classify", "assign", "start", "suspend", "resume", "resolve", "extend", "notify_procuracy",
-                     "notify_reporter", "link_inspection"]
+                     "send_decision", "notify_reporter", "link_inspection"]
 
 
 class TipIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

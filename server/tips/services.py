@@ -58,6 +58,7 @@ TRANSITIONS: dict[str, Transition] = {
     "resolve": Transition(frozenset({S.VERIFYING}), S.RESOLVED, False, Action.TIP_RESOLVE),
     "extend": Transition(frozenset({S.CLASSIFIED, S.ASSIGNED, S.VERIFYING}), None, True, Action.TIP_EXTEND),
     "notify_procuracy": Transition(frozenset(OPEN | {S.RESOLVED}), None, True, Action.TIP_NOTIFY_PROCURACY),
+    "send_decision": Transition(frozenset({S.RESOLVED}), None, True, Action.TIP_SEND_DECISION),
     "notify_reporter": Transition(frozenset({S.RESOLVED}), None, False, Action.TIP_NOTIFY_REPORTER),
     "link_inspection": Transition(frozenset(OPEN | {S.RESOLVED}), None, False, Action.TIP_LINK_INSPECTION),
 }
