@@ -6,6 +6,10 @@ pays BEGIN, the chain lock and COMMIT alone. Here the writes that arrive while a
 queue up, and the next transaction writes all of them (``executemany``) and commits once. Nothing waits on
 purpose: a write that finds nobody writing starts at once, alone, on its caller's own connection.
 
+A shared transaction runs on the connection of one of its callers (they all wait for it), never on one
+more from the pool: under overload every pooled connection may be held by a caller waiting here, and a
+writer queued behind them for a connection would wait until the pool's timeout.
+
 Each caller gets back what writing its item alone would give: it returns once the item is committed. When
 the shared transaction fails on an integrity error, the items are written again one by one, so only the
 item at fault gets the error; any other error reaches every item of the transaction.
@@ -26,21 +30,28 @@ from server.db import Access, access
 
 T = TypeVar("T")
 
-
 #: ``_Queue.writer`` while a caller writes its item on its own connection.
 _WRITING_ALONE = object()
 
 
+@dataclass(frozen=True)
+class _Waiting(Generic[T]):
+    item: T
+    done: asyncio.Future[None]
+    #: The caller's connection, lent to the transaction that writes the item (None: take one from the pool).
+    conn: AsyncConnection | None
+
+
 @dataclass
 class _Queue(Generic[T]):
-    waiting: list[tuple[T, asyncio.Future[None]]] = field(default_factory=list)
+    waiting: list[_Waiting[T]] = field(default_factory=list)
     #: The task writing what waits, or ``_WRITING_ALONE``, or None when nobody writes.
     writer: asyncio.Task[None] | object | None = None
 
 
 class GroupCommit(Generic[T]):
-    """``await group.commit(engine, item)``: ``write(connection, items)`` writes a list of items inside
-    a transaction that this class begins and commits."""
+    """``await group.commit(engine, item, conn)``: ``write(connection, items)`` writes a list of items
+    inside a transaction that this class begins and commits."""
 
     def __init__(self, write: Callable[[AsyncConnection, list[T]], Awaitable[None]]) -> None:
         self._write = write
@@ -50,72 +61,76 @@ class GroupCommit(Generic[T]):
 
     async def commit(self, engine: AsyncEngine, item: T, conn: AsyncConnection | None = None) -> None:
         """Write ``item``; returns once it is committed. ``conn``: the caller's connection, with no
-        transaction open; when nobody is writing, the item is written on it straight away."""
+        transaction open, which the write may use until this returns."""
         loop = asyncio.get_running_loop()
         queue = self._queues.setdefault(loop, {}).setdefault(engine, _Queue())
         if conn is not None and queue.writer is None:
             queue.writer = _WRITING_ALONE  # whoever comes meanwhile queues for the next transaction
             try:
-                with access(Access.WRITE):
-                    async with conn.begin():
-                        await self._write(conn, [item])
+                await self._transaction(conn, [item])
             finally:
                 queue.writer = loop.create_task(self._drain(engine, queue)) if queue.waiting else None
             return
         done: asyncio.Future[None] = loop.create_future()
-        queue.waiting.append((item, done))
+        queue.waiting.append(_Waiting(item, done, conn))
         if queue.writer is None:
             queue.writer = loop.create_task(self._drain(engine, queue))
-        await done
+        try:
+            await asyncio.shield(done)
+        except asyncio.CancelledError:
+            if conn is not None and not done.done():  # the transaction may be running on our connection
+                await asyncio.wait({done})
+            raise
 
     async def _drain(self, engine: AsyncEngine, queue: _Queue[T]) -> None:
-        """Write what is waiting, one transaction at a time, until nothing waits; one connection for as
-        long as its transactions succeed."""
+        """Write what is waiting, one transaction at a time, until nothing waits."""
         try:
             while queue.waiting:
-                try:
-                    async with engine.connect() as conn:
-                        while queue.waiting:
-                            batch, queue.waiting = queue.waiting, []
-                            if not await self._settle(conn, batch):
-                                break  # a failed connection is not used again
-                except Exception as error:  # no connection: what waits cannot be written now
-                    waiting, queue.waiting = queue.waiting, []
-                    _finish(waiting, error)
+                batch, queue.waiting = queue.waiting, []
+                await self._settle(engine, batch)
         finally:
             queue.writer = None
-            for _, done in queue.waiting:  # only when cancelled (shutdown): nobody is left to write them
-                if not done.done():
-                    done.set_exception(RuntimeError("the server stopped before the write"))
+            for waiting in queue.waiting:  # only when cancelled (shutdown): nobody is left to write them
+                if not waiting.done.done():
+                    waiting.done.set_exception(RuntimeError("the server stopped before the write"))
 
-    async def _settle(self, conn: AsyncConnection, batch: list[tuple[T, asyncio.Future[None]]]) -> bool:
-        """Write a batch and tell its callers; False when it failed for another reason than its data."""
+    async def _settle(self, engine: AsyncEngine, batch: list[_Waiting[T]]) -> None:
+        """Write a batch on a connection one of its callers lent, and tell each caller how it went."""
+        items = [w.item for w in batch]
+        lent = next((w.conn for w in batch if w.conn is not None), None)
         try:
-            with access(Access.WRITE):
-                async with conn.begin():
-                    await self._write(conn, [item for item, _ in batch])
+            if lent is not None:
+                await self._transaction(lent, items)
+            else:
+                async with engine.connect() as conn:
+                    await self._transaction(conn, items)
         except IntegrityError as error:
             if len(batch) == 1:
                 _finish(batch, error)
-                return True
-            # find the item at fault: the others are written on their own
-            return all([await self._settle(conn, [one]) for one in batch])
+            else:  # find the item at fault: the others are written on their own
+                for one in batch:
+                    await self._settle(engine, [one])
+            return
         except Exception as error:
             _finish(batch, error)
-            return False
+            return
         except BaseException:  # cancelled (shutdown): whether the items were written is unknown
-            for _, done in batch:
-                done.cancel()
+            for waiting in batch:
+                waiting.done.cancel()
             raise
         _finish(batch, None)
-        return True
+
+    async def _transaction(self, conn: AsyncConnection, items: list[T]) -> None:
+        with access(Access.WRITE):
+            async with conn.begin():
+                await self._write(conn, items)
 
 
-def _finish(batch: list[tuple[object, asyncio.Future[None]]], error: Exception | None) -> None:
-    for _, done in batch:
-        if done.done():  # its request was cancelled: the item is written all the same
+def _finish(batch: list[_Waiting[T]], error: Exception | None) -> None:
+    for waiting in batch:
+        if waiting.done.done():
             continue
         if error is None:
-            done.set_result(None)
+            waiting.done.set_result(None)
         else:
-            done.set_exception(error)
+            waiting.done.set_exception(error)

@@ -42,10 +42,10 @@ class Gated:
 
 
 async def _run(database_url: str, first: str, later: list[str], present: list[str],
-               own: bool = False) -> tuple[Gated, list, list]:
-    """Commit ``first`` (``own``: on a connection of its own); while its transaction is open, commit
-    ``later`` concurrently; return the batches, each item's outcome (None or the exception) and the names
-    stored."""
+               own: bool = False, lend: bool = False) -> tuple[Gated, list, list]:
+    """Commit ``first`` (``own``: with a connection of its own); while its transaction is open, commit
+    ``later`` concurrently (``lend``: each with a connection of its own); return the batches, each item's
+    outcome (None or the exception) and the names stored."""
     engine = make_engine(database_url)
     try:
         async with engine.begin() as conn:
@@ -57,13 +57,19 @@ async def _run(database_url: str, first: str, later: list[str], present: list[st
         mine = await engine.connect() if own else None
         head = asyncio.create_task(group.commit(engine, first, mine))
         await write.inside.wait()
-        tail = [asyncio.create_task(group.commit(engine, name)) for name in later]
+        lent = [await engine.connect() for _ in later] if lend else [None] * len(later)
+        tail = [asyncio.create_task(group.commit(engine, name, conn)) for name, conn in zip(later, lent, strict=True)]
         await asyncio.sleep(0)  # every later write is queued
         write.release.set()
         outcomes = await asyncio.gather(head, *tail, return_exceptions=True)
         if mine is not None:
             assert write.connections[0] is mine and all(c is not mine for c in write.connections[1:])
             await mine.close()
+        if lend:  # the shared transaction ran on a connection its callers lent, not on one more
+            assert write.connections[1] is lent[0]
+        for conn in lent:
+            if conn is not None:
+                await conn.close()
         async with engine.connect() as conn:
             stored = sorted((await conn.execute(select(ROWS.c.name))).scalars())
         return write, outcomes, stored
@@ -82,6 +88,12 @@ def test_a_write_that_finds_nobody_writing_goes_alone_on_its_own_connection(data
     write, outcomes, stored = asyncio.run(_run(database_url, "a", ["b", "c"], [], own=True))
     assert write.batches == [["a"], ["b", "c"]]
     assert outcomes == [None, None, None] and stored == ["a", "b", "c"]
+
+
+def test_a_shared_transaction_runs_on_a_connection_one_of_its_callers_lent(database_url: str) -> None:
+    write, outcomes, stored = asyncio.run(_run(database_url, "a", ["b", "c", "d"], [], own=True, lend=True))
+    assert write.batches == [["a"], ["b", "c", "d"]]
+    assert outcomes == [None] * 4 and stored == ["a", "b", "c", "d"]
 
 
 def test_an_item_at_fault_fails_alone_and_the_others_are_stored(database_url: str) -> None:
