@@ -129,31 +129,24 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             return True
 
     def commit(self) -> None:
-        self._end(super().commit)
+        self._end(super().commit, if_open=True)
 
     def rollback(self) -> None:
-        self._end(super().rollback)
-
-    def _end(self, end: Callable[[], None]) -> None:
-        """Commit or roll back (no trip when no transaction is open), then let the next writer go."""
-        self._begin = None
-        try:
-            if self._in_transaction():
-                end()
-        finally:
-            self._release()
+        self._end(super().rollback, if_open=True)
 
     def close(self) -> None:
-        self._begin = None
-        try:
-            super().close()
-        finally:
-            self._release()
+        self._end(super().close)
 
     def terminate(self) -> None:
+        self._end(super().terminate)
+
+    def _end(self, end: Callable[[], None], if_open: bool = False) -> None:
+        """End the transaction (``if_open``: no trip when none is open) or the connection, then let the next
+        writer go."""
         self._begin = None
         try:
-            super().terminate()
+            if not if_open or self._in_transaction():
+                end()
         finally:
             self._release()
 
