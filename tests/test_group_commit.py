@@ -168,3 +168,31 @@ def test_concurrent_submissions_are_stored_once_with_an_unbroken_chain(database_
         database_url, "SELECT target_id FROM audit_events WHERE action = 'inspection.create'")]
     assert all(created.count(key) == 1 for key, _ in batch)
     assert verdict["ok"] is True
+
+
+def test_one_uuid_sent_by_several_clients_at_once_is_stored_once(database_url: str, tmp_path: Path) -> None:
+    """A phone retrying while its first request is still in flight: one 201, the others replays (200) or,
+    with another body, conflicts (409); never a 500, never two rows."""
+    batch = submissions(database_url, 8, seed=9)
+    other = submissions(database_url, 8, seed=10)
+    answers: dict[str, list[int]] = {key: [] for key, _ in batch}
+    lock = threading.Lock()
+    with LiveServer(database_url, tmp_path / "data") as server:
+        phones = [login(server.url) for _ in range(4)]
+
+        def send(phone: httpx.Client, changed: bool) -> None:
+            for (key, body), (_, another) in zip(batch, other, strict=True):
+                status = phone.put(f"/api/v1/inspections/{key}", json=another if changed else body).status_code
+                with lock:
+                    answers[key].append(status)
+
+        threads = [threading.Thread(target=send, args=(p, i == 3)) for i, p in enumerate(phones)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for phone in phones:
+            phone.close()
+    for key, statuses in answers.items():
+        assert sorted(statuses).count(201) == 1 and set(statuses) <= {200, 201, 409}, (key, statuses)
+        assert execute(database_url, "SELECT count(*) FROM inspections WHERE uuid = :u", {"u": key})[0][0] == 1
