@@ -33,9 +33,10 @@ NAMING = {
 #: How long a SQLite writer waits for the write lock before "database is locked".
 BUSY_TIMEOUT_S = 30
 
+
 class Access(enum.Enum):
-    """What the next transaction of this request is for; SQLite begins it accordingly (PostgreSQL needs
-    no hint)."""
+    """What the next transaction of this request is for. SQLite begins it accordingly; PostgreSQL only
+    tells ``LATEST`` apart (no transaction: asyncpg's autocommit)."""
 
     #: ``BEGIN IMMEDIATE``: it may write, so it takes the write lock up front.
     WRITE = "write"
@@ -112,7 +113,8 @@ def _sha256_hex(value: str) -> str:
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    # Let SQLAlchemy emit BEGIN itself (see _begin), as the SQLAlchemy docs advise for pysqlite.
+    # Transactions are begun by _begin (the driver sends the BEGIN with the first statement), not by
+    # pysqlite's implicit BEGIN, as the SQLAlchemy docs advise.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -57,7 +57,7 @@ _INSERT_LINKED = AuditEvent.__table__.insert().from_select(
 
 
 def new_event(actor_id: int | None, action: Action, target_type: str, target_id: object, before: Any = None,
-          after: Any = None) -> dict[str, Any]:
+              after: Any = None) -> dict[str, Any]:
     """An audit event, not yet written (``append`` writes it)."""
     return {"at": utcnow(), "actor_id": actor_id, "action": action.value, "target_type": target_type,
             "target_id": str(target_id), "before": _jsonable(before), "after": _jsonable(after)}
