@@ -7,7 +7,9 @@ The demo seed is loaded into a SQLite file, then its inspections are copied unti
 Each measurement runs in a fresh subprocess and reports its wall time and its peak RSS growth over the RSS
 it had just before exporting (VmHWM - VmRSS, from /proc). Baselines: ``scan`` walks the same keyset pages
 without formatting (the floor for time), ``naive-csv`` reads every row in one query and builds the CSV in
-memory (what streaming avoids: its memory grows with N).
+memory (what streaming avoids: its memory grows with N). Budget: constant memory; for each streamed format
+the peak RSS growth at the largest size is at most 1.5 × the one at the smallest (below 1 MB counts as 1 MB);
+exits 1 when a format misses it (or when fewer than two sizes were given: then nothing can be compared).
 """
 
 from __future__ import annotations
@@ -26,18 +28,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.budgets import Budget, Verdict, report  # noqa: E402
 from seed.loader import load  # noqa: E402
-from server.auth.identity import CurrentUser  # noqa: E402
 from server.db import make_engine, make_sessionmaker  # noqa: E402
+from server.identity import CurrentUser  # noqa: E402
 from server.review import exports  # noqa: E402
 from server.review.queue import filtered  # noqa: E402
 from server.review.schemas import QueueFilter  # noqa: E402
 
 CITY = CurrentUser(id=0, username="bench", full_name="", roles=frozenset({"city_office"}), ward_ids=None,
                    language="vi", token_hash="")
+FLAT = Budget("peak RSS growth, largest / smallest size", "<=", 1.5, "×", each="streamed format")
+BUDGETS = (FLAT,)
 COLUMNS = ("establishment_id, ward_id, year, team_id, inspector_id, form_version_id, started_at, submitted_at, "
            "received_at, lat, lon, accuracy_m, captured_at, distance_m, flags, violations, violation_count, "
            "outcome, notes, review_state, body_sha256, version")
+
+
+def check(peaks: dict[int, dict[str, float]], formats: list[str]) -> list[Verdict]:
+    """``peaks``: rows -> export -> peak RSS growth in MB; one verdict per streamed format (none with one size)."""
+    if len(peaks) < 2:
+        return []
+    small, large = peaks[min(peaks)], peaks[max(peaks)]
+    return [FLAT.check(large[kind] / max(small[kind], 1.0), f"{kind}, {max(peaks):,} vs {min(peaks):,} rows")
+            for kind in formats]
 
 
 def _status(field: str) -> int:
@@ -114,7 +128,7 @@ def child(kind: str, url: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--formats", nargs="+", default=["csv", "geojson", "xlsx"])
@@ -122,7 +136,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         print(json.dumps(asyncio.run(_measure(*args.child))))
-        return
+        return 0
+    if len(set(args.sizes)) < 2:
+        parser.error("give two sizes or more: the budget compares the peak memory of the largest and the smallest")
+    peaks: dict[int, dict[str, float]] = {}
     print(f"{'rows':>9} {'export':<10} {'seconds':>8} {'× scan':>7} {'MB out':>8} {'peak RSS +MB':>13}")
     with tempfile.TemporaryDirectory(dir=ROOT / "var" if (ROOT / "var").exists() else None) as tmp:
         for rows in args.sizes:
@@ -130,10 +147,12 @@ def main() -> None:
             scan = child("scan", url)
             for kind in ["scan", "naive-csv", *args.formats]:
                 r = scan if kind == "scan" else child(kind, url)
+                peaks.setdefault(rows, {})[kind] = r["peak_mb"]
                 print(f"{rows:>9} {kind:<10} {r['seconds']:>8.2f} {r['seconds'] / scan['seconds']:>7.1f} "
                       f"{r['bytes'] / 2**20:>8.1f} {r['peak_mb']:>13.1f}", flush=True)
             Path(url.split(":///", 1)[1]).unlink()
+    return report(check(peaks, args.formats))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

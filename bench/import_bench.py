@@ -12,6 +12,8 @@ from the untraced pass):
   commit     report + writing all rows in one transaction with its audit event (into the seeded demo database)
   reimport   the same file again: every row updates by licence number (no change to write)
 The CSV of the same rows is checked too. Peak memory is Python allocations (tracemalloc), not RSS.
+Budget (no issue names one; this bounds it against the baseline of the same run): every stage takes at most
+5 × the time openpyxl alone needs to read the file; exits 1 when a stage misses it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 import io
 import json
 import random
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -30,6 +33,7 @@ from typing import Any
 
 import openpyxl
 
+from bench.budgets import Budget, Verdict, report
 from bench.common import drop_database, machine, seeded_database, table
 from maps.wards import WardIndex
 from server.db import make_engine, make_sessionmaker
@@ -37,7 +41,15 @@ from server.registry import imports, tables
 from server.registry.locating import build_locator
 
 WARDS = Path(__file__).resolve().parents[1] / "seed" / "data" / "thanh-hoa-city-wards-2023.geojson"
+BASELINE = "baseline: openpyxl read"
+STAGE = Budget("time / openpyxl's read of the same file", "<=", 5, "×", each="stage")
+BUDGETS = (STAGE,)
 TYPES = ["Karaoke", "Cơ sở lưu trú", "Quán bar", "Vũ trường", "Xoa bóp (massage)", "Cắt tóc gội đầu thư giãn"]
+
+
+def check(seconds: dict[str, float]) -> list[Verdict]:
+    """``seconds``: stage -> seconds, with the baseline under ``BASELINE``; one verdict per other stage."""
+    return [STAGE.check(s / seconds[BASELINE], stage) for stage, s in seconds.items() if stage != BASELINE]
 
 
 def make_rows(n: int, seed: int = 2023) -> list[list[Any]]:
@@ -122,7 +134,7 @@ def run_stages(args: argparse.Namespace, data: bytes, text: bytes, traced: bool)
         return loop.run_until_complete(go())
 
     out = []
-    for label, fn in (("baseline: openpyxl read", lambda: baseline(data)),
+    for label, fn in ((BASELINE, lambda: baseline(data)),
                       ("check .xlsx", lambda: check(data, "bench.xlsx")),
                       ("check .csv", lambda: check(text, "bench.csv")),
                       ("report (+ database)", report), ("commit", commit), ("re-import (no changes)", commit)):
@@ -145,7 +157,7 @@ def run_stages(args: argparse.Namespace, data: bytes, text: bytes, traced: bool)
     return out
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -160,7 +172,8 @@ def main() -> None:
     print(table([[label, f"{s:.2f}", f"{s / base_s:.1f}×", f"{mb:.1f}", f"{mb / base_mb:.1f}×", detail]
                  for (label, s, detail), (_, mb, _) in zip(times, peaks, strict=True)],
                 ["stage", "seconds", "vs baseline", "peak MiB", "vs baseline", "result"]))
+    return report(check({label: s for label, s, _ in times}))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,6 +1,7 @@
 """Submission throughput: ``PUT /api/v1/inspections/{uuid}`` (decode, form validation, violations, presence
 check, visit status, audit event, one transaction) against a bare Litestar endpoint that does one insert
 into the same database, both served by one uvicorn worker and measured in the same run; SQLite and PostgreSQL.
+Exits 1 when the budget is missed on a database: PUT throughput at least 0.5 × the bare insert's.
 
     .venv/bin/python -m bench.submit_throughput [--requests 400] [--clients 8] [--backends sqlite,postgres]
 """
@@ -24,13 +25,21 @@ from litestar import Litestar, put
 from litestar.params import FromPath
 from sqlalchemy import Column, MetaData, String, Table, Text
 
+from bench.budgets import Budget, Verdict, report
 from bench.common import DEMO_PASSWORD, drop_database, machine, seeded_database, table
 from server.db import make_engine
 from tests.crash import submissions
 from tests.live import LiveServer, free_port
 
+RATIO = Budget("PUT / bare-insert throughput", ">=", 0.5, "×", each="database")
+BUDGETS = (RATIO,)
 BARE = MetaData()
 BARE_ROWS = Table("bench_bare", BARE, Column("uuid", String(36), primary_key=True), Column("body", Text))
+
+
+def check(ratios: dict[str, float]) -> list[Verdict]:
+    """``ratios``: database -> PUT req/s over bare-insert req/s, measured in the same run."""
+    return [RATIO.check(ratio, kind) for kind, ratio in ratios.items()]
 
 
 def bare_app() -> Litestar:
@@ -116,7 +125,8 @@ def hammer(clients: list[httpx.Client], requests: list[tuple[str, dict[str, Any]
     return len(requests) / elapsed
 
 
-def measure(kind: str, n: int, concurrency: int, workdir: Path) -> list[str]:
+def measure(kind: str, n: int, concurrency: int, workdir: Path) -> tuple[list[str], float]:
+    """The table row and the ratio PUT / bare insert."""
     url = seeded_database(kind, workdir)
     try:
         batch = submissions(url, 2 * n + 40, seed=11)
@@ -146,29 +156,31 @@ def measure(kind: str, n: int, concurrency: int, workdir: Path) -> list[str]:
             app.kill()
             bare.stop()
         a, b = max(app_rates), max(bare_rates)
-        return [kind, f"{b:.0f}", f"{a:.0f}", f"{a / b:.2f}", "yes" if a / b >= 0.5 else "NO",
+        return [kind, f"{b:.0f}", f"{a:.0f}", f"{a / b:.2f}",
                 f"{1000 * bare_cpu / len(rest):.2f}", f"{1000 * app_cpu / len(rest):.2f}",
-                f"{floor_rate:.0f} ({1000 * floor_cpu / len(rest):.2f} ms)"]
+                f"{floor_rate:.0f} ({1000 * floor_cpu / len(rest):.2f} ms)"], a / b
     finally:
         drop_database(url)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400, help="submissions per round (two rounds)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
-    rows = []
+    rows, ratios = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.backends.split(","):
-            rows.append(measure(kind, args.requests // 2, args.clients, Path(tmp) / kind))
+            row, ratios[kind] = measure(kind, args.requests // 2, args.clients, Path(tmp) / kind)
+            rows.append(row)
     print(machine())
     print(f"{args.requests} submissions, {args.clients} concurrent clients, 1 uvicorn worker each")
-    print(table(rows, ["database", "bare insert (req/s)", "PUT inspection (req/s)", "ratio", "≥ 0.5",
+    print(table(rows, ["database", "bare insert (req/s)", "PUT inspection (req/s)", "ratio",
                        "bare server CPU (ms/req)", "PUT server CPU (ms/req)",
                        "app floor: logged-in GET /health (req/s, CPU)"]))
+    return report(check(ratios))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,6 +9,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 
+import numpy as np
 from geopy.distance import geodesic
 from geopy.point import Point as GeoPoint
 
@@ -43,6 +44,17 @@ def distance_matrix(points: Sequence[PointLike]) -> list[list[int]]:
             row[j] = d
             matrix[j][i] = d
     return matrix
+
+
+def haversine_matrix(points: Sequence[LatLon]) -> list[list[int]]:
+    """Great-circle distances in whole metres (mean Earth radius), vectorised: within 0.5 % of the geodesic
+    and hundreds of times faster, for matrices of many hundreds of points (the year schedule)."""
+    if not points:
+        return []
+    lat, lon = np.radians(np.asarray(points, dtype=float)).T
+    dlat, dlon = lat[:, None] - lat[None, :], lon[:, None] - lon[None, :]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+    return np.rint(2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))).astype(np.int64).tolist()  # type: ignore[no-any-return]
 
 
 def nearest(points: Sequence[PointLike], origin: PointLike) -> list[tuple[int, float]]:

@@ -28,8 +28,11 @@ ATTRIBUTION = (
 LEAFLET_STATIC_DIR = Path(xstatic.pkg.leaflet.BASE_DIR)
 
 _CSS = """<style>
-.kt-stop{width:26px;height:26px;border-radius:13px;background:#1f4e79;color:#fff;border:2px solid #fff;
- box-sizing:border-box;font:bold 12px/22px sans-serif;text-align:center;box-shadow:0 1px 3px rgba(0,0,0,.5)}
+.kt-stop{width:30px;height:30px;border-radius:15px;background:#1f4e79;color:#fff;border:2px solid #fff;
+ box-sizing:border-box;font:bold 14px/26px sans-serif;text-align:center;box-shadow:0 1px 4px rgba(0,0,0,.6)}
+@media (max-width:600px){.leaflet-control-attribution{font-size:9px;line-height:1.3;max-width:65%;
+ white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+ .leaflet-control-attribution:hover,.leaflet-control-attribution:focus-within{white-space:normal}}
 .kt-stop.kt-start{background:#b03a2e}
 .kt-legend{background:#fff;padding:6px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);
  font:12px/1.5 sans-serif;color:#222}

@@ -133,13 +133,14 @@ def ward_map(
     tile_attribution: str = "Map tiles",
     height: str = "100%",
     fallback_bounds: BoundsLike = CITY_BOUNDS,
+    bounds: BoundsLike | None = None,
 ) -> folium.Map:
     """Ward polygons with their names as tooltips; `style_fn` returns Leaflet path options, `popup_fn` text.
 
-    The map fits the wards; a collection without features (e.g. a scope with no ward in force) still gives
-    a map, fitted to `fallback_bounds` (south, west, north, east; the city by default).
+    The map fits `bounds` when given, else the wards; a collection without features (e.g. a scope with no ward
+    in force) still gives a map, fitted to `fallback_bounds` (south, west, north, east; the city by default).
     """
-    bounds = _wards_bounds(wards_geojson, fallback_bounds)
+    bounds = bounds or _wards_bounds(wards_geojson, fallback_bounds)
     m = base_map(static_prefix, tile_url, tile_attribution=tile_attribution, bounds=bounds, height=height)
     _add_wards(m, wards_geojson, style_fn, popup_fn)
     return m
@@ -213,8 +214,14 @@ def _legend_html(title: str, rows: Iterable[tuple[str, str]]) -> str:
 def _stop_icon(text: str, start: bool = False) -> folium.DivIcon:
     css = "kt-stop kt-start" if start else "kt-stop"
     return folium.DivIcon(
-        html=f'<div class="{css}">{html.escape(text)}</div>', icon_size=(26, 26), icon_anchor=(13, 13), class_name="kt"
+        html=f'<div class="{css}">{html.escape(text)}</div>', icon_size=(30, 30), icon_anchor=(15, 15), class_name="kt"
     )
+
+
+def stops_bounds(points: Sequence[tuple[float, float]], margin_deg: float = 0.002) -> BoundsLike:
+    """(south, west, north, east) around the points, with a margin so that one stop is not a zero-size box."""
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    return (min(lats) - margin_deg, min(lons) - margin_deg, max(lats) + margin_deg, max(lons) + margin_deg)
 
 
 def route_map(
@@ -236,6 +243,7 @@ def route_map(
     needed = {leg.from_id for leg in route.legs} | {leg.to_id for leg in route.legs} | set(route.order)
     if not needed <= where.keys():
         raise ValueError(f"no position for: {', '.join(map(str, needed - where.keys()))}")
+    shown = [where[s] for s in route.order] + ([start] if start is not None else [])
     m = ward_map(
         wards_geojson,
         tile_url,
@@ -243,6 +251,7 @@ def route_map(
         lambda _: {"fillOpacity": 0.05},
         tile_attribution=tile_attribution,
         height=height,
+        bounds=stops_bounds(shown) if shown else None,  # the map opens on the day's stops, not the whole city
     )
     path = [where[leg.from_id] for leg in route.legs[:1]] + [where[leg.to_id] for leg in route.legs]
     if len(path) > 1:

@@ -13,7 +13,6 @@ from maps.route_solvers import Problem, solve_exact, solve_heuristic
 
 START_ID = "start"
 EXACT_MAX_STOPS = 8  # up to this many stops (plus the start) the order is found by exhaustive search
-DAY_MIN = 24 * 60
 
 StopId = str | int
 

@@ -1,5 +1,6 @@
-"""A year of past inspections for the demo: ward teams cover most wards partly, the city team visits
-a few dozen businesses, so the 2023 coverage is neither empty nor complete.
+"""Past inspections for the demo, 2023 through today: in 2023 ward teams cover most wards partly and the city
+team visits a few dozen businesses, so the 2023 coverage is neither empty nor complete; each later year has a
+lighter history up to yesterday, so the running year is alive (and far from its target).
 
 Every inspection goes through the same submission service as the phones, with answers generated to
 fit each form, so the demo history obeys every rule a real one does.
@@ -10,8 +11,7 @@ from __future__ import annotations
 import io
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -25,13 +25,15 @@ from forms.engine import violations
 from forms.spec import FormDefinition, Question
 from seed.registry import person
 from server.auth.services import current_user_of
-from server.i18n import LOCAL_TZ
+from server.blobs import BlobStore
+from server.calendar import LOCAL_TZ, local_today
+from server.inspections import get_inspection
 from server.inspections.attachments import Photo, attach, inspect_image
 from server.inspections.models import Inspection, Outcome
 from server.inspections.schemas import InspectionIn, LocationIn
-from server.inspections.services import get_inspection, submit
 from server.registry.models import Establishment
 from server.settings import Settings
+from server.submissions import submit
 from server.wards.models import Ward
 
 SEED = 2023
@@ -83,9 +85,10 @@ def answers_for(form: FormDefinition, rng: random.Random, started: datetime, mem
     return answers
 
 
-def _random_time(rng: random.Random) -> datetime:
-    """An evening in 2023, Vietnamese time (inspections of these businesses happen at night)."""
-    day = datetime(2023, 1, 3, tzinfo=LOCAL_TZ) + timedelta(days=rng.randint(0, 355))
+def _random_time(rng: random.Random, year: int = SEED, days: int = 355) -> datetime:
+    """An evening of ``year`` within ``days`` of 3 January, Vietnamese time (inspections of these businesses
+    happen at night)."""
+    day = datetime(year, 1, 3, tzinfo=LOCAL_TZ) + timedelta(days=rng.randint(0, days))
     return (day + timedelta(hours=rng.randint(19, 23), minutes=rng.randint(0, 59))).astimezone(UTC)
 
 
@@ -105,34 +108,49 @@ def demo_photo(n: int) -> Photo:
 
 
 async def load_history(session: AsyncSession, team_user: str, ward_users: dict[str, str],
-                       data_dir: Path | None = None) -> int:
+                       blobs: BlobStore | None = None) -> int:
     """Add the demo history once (nothing if any inspection exists); returns how many were added.
 
-    Inspections with violations need their evidence photos stored, so they are made only when a data
-    directory is given (the CLI and the tests give one); without it the history has no violations."""
+    Inspections with violations need their evidence photos stored, so they are made only when a blob
+    store is given (the CLI and the tests give one); without it the history has no violations."""
     if await session.scalar(select(Inspection.id).limit(1)) is not None:
         return 0
-    rate = VIOLATION_RATE if data_dir is not None else 0.0
-    photos = [demo_photo(n) for n in range(PHOTOS)] if data_dir is not None else []
-    rng = random.Random(SEED)
-    settings = Settings(secret_key="x" * 32)  # presence thresholds only: the defaults
+    today = local_today()
     rows = (await session.execute(select(Establishment, Ward.code).join(Ward, Ward.id == Establishment.ward_id)
                                   .order_by(Establishment.id))).all()
-    by_ward: dict[str, list[Establishment]] = {}
-    for establishment, code in rows:
-        if establishment.opened_on is None or establishment.opened_on.year <= 2023:
-            by_ward.setdefault(code, []).append(establishment)
-    plan: list[tuple[str, Establishment]] = []
-    for code, places in sorted(by_ward.items()):
-        share = rng.uniform(0.45, 0.97)
-        plan += [(ward_users[code], e) for e in rng.sample(places, round(share * len(places)))]
-    city_pick = rng.sample([e for _, e in plan], 38)
-    plan += [(team_user, e) for e in city_pick]
+    added = 0
+    for year in range(SEED, today.year + 1):
+        days = 355 if year < today.year else (today - date(year, 1, 3)).days - 1
+        if days < 0:
+            continue
+        # 2023 as it always was; later years lighter, in proportion to the part of the year gone by
+        rng = random.Random(SEED if year == SEED else f"history-{year}")
+        shares, city = ((0.45, 0.97), 38) if year == SEED else ((0.1, 0.4), 20)
+        part = 1.0 if year == SEED else min(1.0, (days + 3) / 365)
+        by_ward: dict[str, list[Establishment]] = {}
+        for establishment, code in rows:
+            if establishment.opened_on is None or establishment.opened_on.year <= year:
+                by_ward.setdefault(code, []).append(establishment)
+        plan: list[tuple[str, Establishment]] = []
+        for code, places in sorted(by_ward.items()):
+            share = rng.uniform(*shares) * part
+            plan += [(ward_users[code], e) for e in rng.sample(places, round(share * len(places)))]
+        plan += [(team_user, e) for e in rng.sample([e for _, e in plan], min(len(plan), round(city * part)))]
+        added += await _inspect(session, plan, rng, year, days, blobs)
+    return added
+
+
+async def _inspect(session: AsyncSession, plan: list[tuple[str, Establishment]], rng: random.Random, year: int,
+                   days: int, blobs: BlobStore | None) -> int:
+    """Submit one inspection per (inspector, business) of ``plan`` at a random evening of the year."""
+    rate = VIOLATION_RATE if blobs is not None else 0.0
+    photos = [demo_photo(n) for n in range(PHOTOS)] if blobs is not None else []
+    settings = Settings(secret_key="x" * 32)  # presence thresholds only: the defaults
     added = 0
     for username, establishment in plan:
         user = await current_user_of(session, username)
         form = registry.for_type(establishment.type)[-1]
-        started = _random_time(rng)
+        started = _random_time(rng, year, days)
         answers = answers_for(form, rng, started, f"{user.full_name} và 02 cán bộ", rate)
         body = InspectionIn(
             establishment_id=establishment.id, form_id=form.id, form_version=form.version, started_at=started,
@@ -147,8 +165,8 @@ async def load_history(session: AsyncSession, team_user: str, ward_users: dict[s
         body = _settle_outcome(form, body, photo)
         key = str(uuid.UUID(int=rng.getrandbits(128)))
         await submit(session, user, key, body, settings, now=started + timedelta(minutes=51))
-        if body.outcome == Outcome.VIOLATIONS and photo is not None and data_dir is not None:
-            await attach(session, user, await get_inspection(session, user, key), photo, data_dir)
+        if body.outcome == Outcome.VIOLATIONS and photo is not None and blobs is not None:
+            await attach(session, user, await get_inspection(session, user, key), photo, blobs)
         added += 1
     return added
 

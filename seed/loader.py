@@ -20,10 +20,13 @@ from server.audit.services import record
 from server.auth.models import User
 from server.auth.passwords import verify_password
 from server.auth.services import UserIn, create_user, reset_password
+from server.blobs import BlobStore, DirectoryBlobs
+from server.calendar import local_today
 from server.db import make_sessionmaker
 from server.migrate import upgrade
 from server.models import Base
 from server.planning.models import Plan, PlanWardTarget, Team, TeamKind, TeamMember
+from server.registry import REGISTRY_EPOCH, record_versions
 from server.registry.models import Establishment
 from server.wards.models import Ward
 
@@ -73,16 +76,19 @@ async def load_team(session: AsyncSession, name: str, kind: TeamKind, members: d
         await session.flush()
 
 
-async def load_plan(session: AsyncSession, ward_ids: dict[str, int]) -> Plan:
-    plan = await session.scalar(select(Plan).where(Plan.year == people.PLAN_YEAR))
-    if plan is None:
-        plan = Plan(year=people.PLAN_YEAR, title=people.PLAN_TITLE, ward_target_ratio=0.8, city_team_target=35,
-                    starts_on=people.PLAN_DATES[0], ends_on=people.PLAN_DATES[1])
+async def load_plans(session: AsyncSession, ward_ids: dict[str, int]) -> None:
+    """The 2023 plan and, like it, one for every year since, through the current one (the city sets one up
+    each year; the demo must be alive today)."""
+    for year in range(people.PLAN_YEAR, local_today().year + 1):
+        if await session.scalar(select(Plan.id).where(Plan.year == year)) is not None:
+            continue
+        plan = Plan(year=year, title=people.PLAN_TITLE.replace(str(people.PLAN_YEAR), str(year)),
+                    ward_target_ratio=0.8, city_team_target=35, starts_on=date(year, 1, 1),
+                    ends_on=date(year, 12, 31), targets={})
         session.add(plan)
         await session.flush()
         session.add_all(PlanWardTarget(plan_id=plan.id, ward_id=w, target_ratio=0.8) for w in ward_ids.values())
         await session.flush()
-    return plan
 
 
 async def load_registry(session: AsyncSession, index: WardIndex, ward_ids: dict[str, int]) -> int:
@@ -95,6 +101,7 @@ async def load_registry(session: AsyncSession, index: WardIndex, ward_ids: dict[
         session.add(Establishment(ward_id=ward_ids[fields.pop("ward_code")], **fields))
         added += 1
     await session.flush()
+    await record_versions(session, day=REGISTRY_EPOCH)  # the demo registry stands for years gone by
     return added
 
 
@@ -106,9 +113,13 @@ async def counts(session: AsyncSession) -> dict[str, int]:
     return out
 
 
-async def load(engine: AsyncEngine, demo_password: str, data_dir: Path | None = None) -> dict[str, int]:
+async def load(engine: AsyncEngine, demo_password: str, data_dir: Path | None = None,
+               blobs: BlobStore | None = None) -> dict[str, int]:
     """Migrate, then load wards, users, the teams, the 2023 plan, the registry and its history (with the
-    evidence photos of its violations stored under ``data_dir``; without one, no violations)."""
+    evidence photos of its violations stored in ``blobs``, by default ``<data_dir>/blobs``; with neither,
+    no violations)."""
+    if blobs is None and data_dir is not None:
+        blobs = DirectoryBlobs(data_dir / "blobs")
     await upgrade(engine)
     collection = ward_collection()
     index = WardIndex.from_geojson(collection)
@@ -123,10 +134,10 @@ async def load(engine: AsyncEngine, demo_password: str, data_dir: Path | None = 
         for code, demo in ward_teams.items():
             await load_team(session, demo.full_name, TeamKind.WARD, {user_ids[demo.username]: True},
                             ward_id=ward_ids[code])
-        await load_plan(session, ward_ids)
+        await load_plans(session, ward_ids)
         added = await load_registry(session, index, ward_ids)
         inspections = await load_history(session, "inspector1",
-                                         {code: demo.username for code, demo in ward_teams.items()}, data_dir)
+                                         {code: demo.username for code, demo in ward_teams.items()}, blobs)
         await load_reviews(session, "cityoffice", "inspector1")
         if added or inspections:
             await record(session, user_ids["admin"], Action.SEED_LOAD, "seed", "demo",

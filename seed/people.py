@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from server.auth.models import Role
 
@@ -39,7 +38,6 @@ PLAN_TITLE = (
     "Kế hoạch phòng, chống tệ nạn mại dâm năm 2023 của thành phố Thanh Hóa "
     "(thực hiện Kế hoạch số 16 của tỉnh)"
 )
-PLAN_DATES = (date(2023, 1, 1), date(2023, 12, 31))
 
 
 def ward_inspector(code: str, ward_name: str) -> DemoUser:

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.identity import CurrentUser
 from server.auth.services import current_user_of
+from server.identity import CurrentUser
 from server.inspections.models import Inspection
 from server.review.followups import create_follow_up
 from server.review.models import Decision, FollowUpKind, Review, SubjectKind

@@ -9,8 +9,8 @@ from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.identity import CurrentUser
 from server.auth.middleware import request_connection
+from server.identity import CurrentUser
 
 
 async def provide_db(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:

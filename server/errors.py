@@ -12,6 +12,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError
 
+from server.i18n import N_
+from server.i18n import gettext as _
+
 PROBLEM = "application/problem+json"
 
 
@@ -42,8 +45,15 @@ class AppError(HTTPException):
         self.errors = errors or []
 
 
+_KINDS = {"assignment": N_("lịch phân công"), "attachment": N_("ảnh đính kèm"), "delivery": N_("lần gửi webhook"),
+          "establishment": N_("cơ sở kinh doanh"), "follow-up": N_("việc xử lý tiếp theo"), "form": N_("mẫu biên bản"),
+          "hotspot": N_("điểm nóng"), "inspection": N_("biên bản kiểm tra"), "plan": N_("kế hoạch"),
+          "stop": N_("điểm dừng"), "tip": N_("tin báo"), "ward": N_("phường, xã")}
+
+
 def not_found(what: str = "resource") -> AppError:
-    return AppError(404, "not_found", f"{what} not found")
+    kind = _(_KINDS.get(what, N_("dữ liệu")))
+    return AppError(404, "not_found", _("Không tìm thấy {what} (hoặc bạn không có quyền xem).").format(what=kind))
 
 
 _CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",

@@ -13,13 +13,13 @@ import unicodedata
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from server.calendar import LOCAL_TZ
+
 LANGUAGES = ("vi", "en")
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 language: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="vi")

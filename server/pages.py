@@ -8,9 +8,9 @@ from litestar.response import Template
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import PUBLIC
-from server.auth.identity import CurrentUser
+from server.guards import PUBLIC
 from server.home import home_context
+from server.identity import CurrentUser
 
 
 @get("/", include_in_schema=False)

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import msgspec
 
+from server.blobs import BlobStore, open_store, parse_url
+from server.proxies import parse_networks
+
 PREFIX = "KIEMTRA_"
 DEFAULT_DATA_DIR = "var"
 
@@ -25,6 +28,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     database_url: str = ""
     data_dir: str = DEFAULT_DATA_DIR
+    blob_url: str = ""
     secret_key: str = ""
     demo: bool = False
     demo_password: str = ""
@@ -44,6 +48,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_secret: str = ""
     webhook_interval_seconds: float = 5.0
     webhook_max_attempts: int = 15
+    trusted_proxies: str = ""
+    audit_key_file: str = ""
+    audit_checkpoint_log: str = ""
+    audit_checkpoint_every: int = 1000
 
     def __post_init__(self) -> None:
         if self.language not in ("vi", "en"):
@@ -58,6 +66,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("KIEMTRA_SECRET_KEY must be at least 32 characters")
         if self.webhooks and len(self.webhook_secret) < 16:
             raise SettingsError("KIEMTRA_WEBHOOK_SECRET (at least 16 characters) signs the webhooks: set it")
+        if self.audit_checkpoint_every < 1:
+            raise SettingsError("KIEMTRA_AUDIT_CHECKPOINT_EVERY must be at least 1")
+        if self.blob_url:
+            try:
+                parse_url(self.blob_url)
+            except ValueError as exc:
+                raise SettingsError(f"KIEMTRA_BLOB_URL: {exc}") from exc
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise SettingsError(f"KIEMTRA_TRUSTED_PROXIES: {exc}") from exc
 
     @property
     def webhooks(self) -> list[str]:
@@ -67,6 +86,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def blobs(self) -> BlobStore:
+        """Where photo evidence is kept: ``KIEMTRA_BLOB_URL``'s object store, else ``<data dir>/blobs``."""
+        return open_store(self.blob_url, self.data_path)
 
     @property
     def db_url(self) -> str:

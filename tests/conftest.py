@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
     from tests.live import LiveServer
+    from tests.seaweed import SeaweedFS
 
 DEMO_PASSWORD = "demo-password-for-tests"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -43,6 +44,16 @@ def seeded_template(databases: Databases, seed_data_dir: Path) -> str:
     url = databases.new()
     run(lambda engine: load(engine, DEMO_PASSWORD, data_dir=seed_data_dir), url)
     return url
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
+    """SeaweedFS's S3 gateway, started once per test process; when it cannot start the test fails (no skip)."""
+    from tests.seaweed import SeaweedFS
+
+    store = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield store
+    store.stop()
 
 
 @pytest.fixture

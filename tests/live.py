@@ -24,17 +24,19 @@ def free_port() -> int:
 class LiveServer:
     """``uvicorn --factory server.app:create_app`` in a child process; ``kill()`` is a SIGKILL, no cleanup."""
 
-    def __init__(self, database_url: str, data_dir: Path, workers: int = 1) -> None:
+    def __init__(self, database_url: str, data_dir: Path, workers: int = 1,
+                 env: dict[str, str] | None = None) -> None:
         self.database_url = database_url
         self.data_dir = data_dir
         self.workers = workers
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 30) -> LiveServer:
         env = {**os.environ, "KIEMTRA_DATABASE_URL": self.database_url, "KIEMTRA_SECRET_KEY": SECRET,
-               "KIEMTRA_DATA_DIR": str(self.data_dir), "KIEMTRA_TILE_URL": ""}
+               "KIEMTRA_DATA_DIR": str(self.data_dir), "KIEMTRA_TILE_URL": "", **self.env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app", "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning"],

@@ -39,7 +39,7 @@ def local(value: str) -> str:
 
 
 def registry_tz():  # type: ignore[no-untyped-def]
-    from server.i18n import LOCAL_TZ
+    from server.calendar import LOCAL_TZ
 
     return LOCAL_TZ
 

@@ -61,8 +61,8 @@ def submit_as(url: str, username: str, uuid: str, body: Any) -> tuple[Any, bool]
     """Send a body through the submission service (the phone's PUT path) as ``username``."""
     from server.auth.services import current_user_of
     from server.db import make_sessionmaker
-    from server.inspections.services import submit
     from server.settings import Settings
+    from server.submissions import submit
 
     async def go(engine):  # type: ignore[no-untyped-def]
         async with make_sessionmaker(engine)() as session, session.begin():

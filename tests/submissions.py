@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from PIL import Image
 
 from forms import registry
@@ -56,6 +58,20 @@ def body(database_url: str, kind: str = "karaoke", ward: str | None = None, phot
         "location": {"lat": lat + lat_offset, "lon": lon, "accuracy_m": 9.0, "captured_at": started.isoformat()},
         "answers": answers, "outcome": outcome, "notes": "",
     }
+
+
+def sent_with_photo(phone: httpx.Client, database_url: str, photo: bytes, ward: str | None = None) -> str:
+    """A violation record whose evidence is ``photo``, sent as the phone sends it (PUT); its UUID."""
+    uid = new_uuid()
+    sent = phone.put(f"/api/v1/inspections/{uid}",
+                     json=body(database_url, ward=ward, photo=hashlib.sha256(photo).hexdigest()))
+    assert sent.status_code == 201, sent.text
+    return uid
+
+
+def upload(phone: httpx.Client, uid: str, photo: bytes) -> httpx.Response:
+    """The upload of a sent record's photo (201 stored, 200 it was already there)."""
+    return phone.post(f"/api/v1/inspections/{uid}/attachments", files={"file": ("a.jpg", photo, "image/jpeg")})
 
 
 def new_uuid() -> str:

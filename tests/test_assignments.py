@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from server.i18n import LOCAL_TZ
+from server.calendar import local_day, local_now, local_today
 from tests.dbs import execute
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
 def today() -> str:
-    return datetime.now(LOCAL_TZ).date().isoformat()
+    return local_today().isoformat()
 
 
 def city_team(url: str) -> int:
@@ -81,7 +81,7 @@ def test_only_team_leads_assign_their_own_teams(as_user, database_url) -> None: 
     ward_team = execute(database_url, "SELECT id FROM teams WHERE kind = 'ward' LIMIT 1")[0][0]
     other = as_user("teamlead").post("/api/v1/assignments", json={**body, "team_id": ward_team})
     assert other.status_code == 403 and other.json()["code"] == "not_team_lead"
-    past = (datetime.now(LOCAL_TZ).date() - timedelta(days=1)).isoformat()
+    past = (local_today() - timedelta(days=1)).isoformat()
     assert as_user("teamlead").post("/api/v1/assignments", json={**body, "date": past}).status_code == 422
 
 
@@ -113,11 +113,11 @@ def test_an_inspection_of_a_stop_sets_its_status(as_user, database_url) -> None:
     from tests import submissions
 
     body = submissions.body(database_url, "karaoke")
-    day = datetime.fromisoformat(body["started_at"]).astimezone(LOCAL_TZ).date()
+    day = local_day(datetime.fromisoformat(body["started_at"]))
     # Written straight to the database: the visit's local day may be "yesterday" just after midnight,
     # which the API refuses for a new assignment.
     execute(database_url, "INSERT INTO assignments (team_id, date, note, created_at) VALUES (:t, :d, '', :c)",
-            {"t": city_team(database_url), "d": day, "c": datetime.now(LOCAL_TZ)})
+            {"t": city_team(database_url), "d": day, "c": local_now()})
     assignment = execute(database_url, "SELECT max(id) FROM assignments")[0][0]
     execute(database_url, "INSERT INTO assignment_stops (assignment_id, establishment_id, position, status) "
                           "VALUES (:a, :e, 1, 'planned')", {"a": assignment, "e": body["establishment_id"]})
@@ -136,14 +136,14 @@ def test_an_inspector_in_two_teams_marks_the_stop_of_the_team_that_planned_it(as
     from tests import submissions
 
     body = submissions.body(database_url, "karaoke")
-    day = datetime.fromisoformat(body["started_at"]).astimezone(LOCAL_TZ).date()
+    day = local_day(datetime.fromisoformat(body["started_at"]))
     inspector = execute(database_url, "SELECT id FROM users WHERE username = 'inspector1'")[0][0]
     ward_team = execute(database_url, "SELECT max(id) FROM teams WHERE kind = 'ward'")[0][0]
     assert ward_team > city_team(database_url)  # the team of the stop is not the inspector's first team
     execute(database_url, "INSERT INTO team_members (team_id, user_id, is_lead) VALUES (:t, :u, false)",
             {"t": ward_team, "u": inspector})
     execute(database_url, "INSERT INTO assignments (team_id, date, note, created_at) VALUES (:t, :d, '', :c)",
-            {"t": ward_team, "d": day, "c": datetime.now(LOCAL_TZ)})
+            {"t": ward_team, "d": day, "c": local_now()})
     assignment = execute(database_url, "SELECT max(id) FROM assignments")[0][0]
     execute(database_url, "INSERT INTO assignment_stops (assignment_id, establishment_id, position, status) "
                           "VALUES (:a, :e, 1, 'planned')", {"a": assignment, "e": body["establishment_id"]})

@@ -1,4 +1,4 @@
-"""Photo evidence: recognised by content, capped (10 MB, 40 megapixels), stored once by sha256, read and
+"""Photo evidence: recognised by content, capped (10 MB, 4096 px a side), stored once by sha256, read and
 added only within scope."""
 
 from __future__ import annotations

@@ -136,11 +136,12 @@ def test_businesses_are_coloured_by_state_and_filtered_by_type(as_user, database
 
 def test_a_violation_turns_a_point_purple(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
     city = as_user("cityoffice")
-    before = point_colours(city.get(f"/coverage/wards/{HAM_RONG}").text).count("#c51b7d")
+    page = f"/coverage/wards/{HAM_RONG}?year=2023"  # the year of the visit changed below
+    before = point_colours(city.get(page).text).count("#c51b7d")
     execute(database_url, """UPDATE inspections SET violation_count = 2, outcome = 'violations'
         WHERE id = (SELECT min(id) FROM inspections WHERE ward_id = (SELECT id FROM wards WHERE code = :c))""",
             {"c": HAM_RONG})
-    assert point_colours(city.get(f"/coverage/wards/{HAM_RONG}").text).count("#c51b7d") == before + 1
+    assert point_colours(city.get(page).text).count("#c51b7d") == before + 1
 
 
 @pytest.mark.browser

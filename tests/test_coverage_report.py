@@ -1,4 +1,5 @@
-"""The year report (XLSX): opens in openpyxl, T1–T4 with the documented definitions, one row per ward."""
+"""The year report (XLSX): opens in openpyxl, all eleven targets with the documented definitions, one row per
+ward."""
 
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ def test_year_report_opens_with_targets_and_wards(as_user, database_url: str) ->
     assert abs(summary["T3"][4] - 1 / 3) < 1e-9 and summary["T3"][5] == "Chưa đạt"
     assert summary["T4"][3].startswith("1/2 ")  # A eradicated in 2023, B still active; C was gone before
     assert summary["T4"][5] == "Chưa đạt"
+    rows = [row[0] for row in book[SUMMARY_SHEET].iter_rows(values_only=True) if row[0] and str(row[0])[:1] == "T"]
+    assert rows == [f"T{n}" for n in range(1, 12)]  # the province asks for all eleven
 
     rows = list(book[WARDS_SHEET].iter_rows(values_only=True))
     assert list(rows[0]) == WARDS_HEADER
@@ -83,3 +86,26 @@ def test_report_is_for_the_city_office(as_user) -> None:  # type: ignore[no-unty
         assert as_user(username).get("/coverage/report.xlsx").status_code == 403
     assert "/coverage/report.xlsx" not in as_user("teamlead").get("/coverage").text
     assert "/coverage/report.xlsx" in as_user("cityoffice").get("/coverage").text
+
+
+def test_t3_in_the_year_report_is_the_tips_on_time_figure(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """One rule, one owner: the report asks tips. A resolved tip whose post-resolution step has lapsed is
+    late in both (the report once counted it on time from its own SQL)."""
+    add_tips_and_hotspots(database_url)
+    ward = execute(database_url, "SELECT id FROM wards WHERE code = '14755'")[0][0]
+
+    async def lapsed(engine: AsyncEngine) -> None:
+        async with AsyncSession(engine) as session:
+            session.add(Tip(received_at=datetime(2023, 7, 1, 2, tzinfo=UTC), channel="hotline", ward_id=ward,
+                            status="resolved", resolved_at=datetime(2023, 7, 3, 2, tzinfo=UTC),
+                            next_due_at=datetime(2023, 7, 4, 17, tzinfo=UTC)))
+            await session.commit()
+
+    run(lapsed, database_url)
+    city = as_user("cityoffice")
+    year = city.get("/api/v1/tips/on-time", params={"year": 2023}).json()["city"]["year"]
+    book = load_workbook(io.BytesIO(city.get("/coverage/report.xlsx", params={"year": 2023}).content))
+    t3 = next(row for row in book[SUMMARY_SHEET].iter_rows(values_only=True) if row[0] == "T3")
+    assert t3[3].startswith(f"{year['on_time']}/{year['on_time'] + year['late']} "), (t3[3], year)
+    assert t3[4] == year["ratio"]
+    assert year["late"] >= 3  # the missed deadline, the overdue one and the lapsed step

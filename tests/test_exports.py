@@ -87,3 +87,15 @@ def test_the_city_office_exports_every_ward(as_user, database_url: str) -> None:
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) - 1 == execute(database_url, "SELECT count(*) FROM inspections")[0][0]
     assert len({r[0] for r in rows[1:]}) == len(rows) - 1  # keyset pages: no row twice
+
+
+def test_both_spreadsheets_carry_each_record_content_hash(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    hashes = dict(execute(database_url, "SELECT uuid, body_sha256 FROM inspections"))
+    police = as_user("police.hamrong")
+    column = exports.HEADERS.index("Mã nội dung (SHA-256)")
+    sheet = load_workbook(io.BytesIO(police.get("/api/v1/exports/inspections.xlsx").content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))[1:]
+    assert rows and all(r[column] == hashes[r[0]] and len(r[column]) == 64 for r in rows)
+    text = police.get("/api/v1/exports/inspections.csv").content.decode("utf-8").lstrip("\ufeff")
+    lines = list(csv.reader(io.StringIO(text)))[1:]
+    assert len(lines) == len(rows) and all(r[column] == hashes[r[0]] for r in lines)

@@ -82,7 +82,8 @@ def test_invalid_submissions_are_422_with_field_paths(as_user: Login, database_u
     lying["outcome"] = lying["answers"]["outcome"] = "compliant"
     lying["answers"].pop("evidence_photos")
     assert paths(phone.put(f"/api/v1/inspections/{new_uuid()}", json=lying)) == {"outcome"}
-    assert problem(phone.put(f"/api/v1/inspections/{new_uuid()}", content=b"{not json"))["code"] == "invalid"
+    assert problem(phone.put(f"/api/v1/inspections/{new_uuid()}", content=b"{not json",
+                             headers={"content-type": "application/json"}))["code"] == "invalid"
     assert execute(database_url, "SELECT count(*) FROM inspections WHERE received_at > :t",
                    {"t": datetime.now(UTC) - timedelta(hours=1)}) == [(0,)]
 

@@ -281,7 +281,6 @@ def test_an_empty_collection_gives_a_map_of_the_city() -> None:
     maps = {
         "wards": ward_map(EMPTY, TILES, PREFIX, popup_fn=lambda p: p["name"]),
         "choropleth": choropleth({"type": "FeatureCollection"}, {"14755": 0.9}, TILES, PREFIX, legend_title="Tỉ lệ"),
-        "route": route_map(*reversed(a_route()), EMPTY, None, PREFIX, start=OFFICE),
     }
     for name, m in maps.items():
         text = render_html(m)
@@ -292,6 +291,17 @@ def test_an_empty_collection_gives_a_map_of_the_city() -> None:
     assert "Tỉ lệ" in render_html(maps["choropleth"]) and "≥ 80 %" in render_html(maps["choropleth"])
     # the whole city fits the wards' own box
     assert fitted_bounds(render_html(ward_map(wards(), None, PREFIX))) == city
+
+
+def test_a_route_map_opens_on_its_stops_not_on_the_city() -> None:
+    stops, route = a_route()
+    for m in (route_map(route, stops, EMPTY, None, PREFIX, start=OFFICE), route_map(route, stops, wards(), None, PREFIX,
+                                                                                   start=OFFICE)):
+        (south, west), (north, east) = fitted_bounds(render_html(m))
+        for lat, lon in [(s.lat, s.lon) for s in stops] + [OFFICE]:
+            assert south < lat < north and west < lon < east
+        assert north - south < 0.05 and east - west < 0.05  # a few streets, not the 34 wards
+        assert (north - south) < (CITY_BOUNDS.north - CITY_BOUNDS.south) / 4
 
 
 def test_an_empty_collection_uses_the_given_fallback() -> None:

@@ -12,7 +12,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from tests.conftest import DEMO_PASSWORD
 from tests.live import LiveServer
 from tests.submissions import establishment
-from tests.test_phone_browser import PHONE, VIETNAM, execute, fill, karaoke_answers, off_loop
+from tests.test_phone_browser import PHONE, SEEDED, VIETNAM, execute, fill, karaoke_answers, off_loop
+from tests.test_phone_browser import seeded_until as seeded_until  # the fixture, for this module's tests too
 
 pytestmark = pytest.mark.browser
 SENDING = "**/api/v1/inspections/**"
@@ -62,13 +63,13 @@ def sending_pass(page: Page) -> None:
 
 
 def inspections(database_url: str, establishment_id: int) -> list[tuple[Any, ...]]:
-    return execute(database_url, "SELECT inspector_id FROM inspections WHERE establishment_id = :e AND year > 2023",
-                   {"e": establishment_id})
+    return execute(database_url, "SELECT inspector_id FROM inspections WHERE establishment_id = :e AND id > :last",
+                   {"e": establishment_id, "last": SEEDED[database_url]})
 
 
 def by_user(database_url: str, inspector_id: int) -> list[tuple[Any, ...]]:
-    return execute(database_url, "SELECT uuid FROM inspections WHERE inspector_id = :i AND year > 2023",
-                   {"i": inspector_id})
+    return execute(database_url, "SELECT uuid FROM inspections WHERE inspector_id = :i AND id > :last",
+                   {"i": inspector_id, "last": SEEDED[database_url]})
 
 
 def submit_offline(context: BrowserContext, page: Page, url: str, establishment_id: int) -> None:

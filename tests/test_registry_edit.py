@@ -191,3 +191,24 @@ def test_ward_police_see_only_their_wards_in_the_registry_pages(as_user) -> None
     assert "Phường Đông Thọ" not in page and "Phường Hàm Rồng" in page
     assert police.get(f"/registry/{other['id']}").status_code == 404
     assert 'href="/registry/new"' not in page
+
+
+def test_the_edit_form_shows_the_dates_as_people_write_them_and_keeps_them(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Saving the form without touching the dates keeps them (they used to come back blank and be cleared)."""
+    lead = as_user("teamlead")
+    eid = execute(database_url, "SELECT id FROM establishments WHERE status = 'active' AND type = 'bar' "
+                                "ORDER BY id LIMIT 1")[0][0]
+    assert lead.patch(f"/api/v1/establishments/{eid}", json={"opened_on": "2019-03-08"}).status_code == 200
+    form = lead.get(f"/registry/{eid}/edit").text
+    assert 'name="opened_on" value="08/03/2019"' in form
+    fields = dict(re.findall(r'<input name="([a-z_]+)" value="([^"]*)"', form))
+    fields |= {"type": "bar", "status": "active", "workers": "7", "_csrf_token": csrf(form)}
+    saved = lead.post(f"/registry/{eid}/edit", data=fields, follow_redirects=False)
+    assert saved.status_code == 303, saved.text[:300]
+    body = lead.get(f"/api/v1/establishments/{eid}").json()
+    assert body["opened_on"] == "2019-03-08" and body["workers"] == 7
+    bad = lead.post(f"/registry/{eid}/edit", data=fields | {"opened_on": "31/02/2020"}, follow_redirects=False)
+    assert bad.status_code == 422 and "dd/mm/yyyy" in bad.text
+    assert bad.headers["content-type"].startswith("text/html")  # the form again, not its source as text
+    assert "Ngày bắt đầu hoạt động: " in bad.text and "opened_on:" not in bad.text  # the field by its label
+    assert lead.get(f"/api/v1/establishments/{eid}").json()["opened_on"] == "2019-03-08"

@@ -6,22 +6,23 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 
 from tests.dbs import execute
 from tests.reviewing import DONG_THO, HAM_RONG, state_of, with_violation
-from tests.submissions import body, image, new_uuid
+from tests.submissions import image, sent_with_photo, upload
 
 
 def dong_tho_inspection(as_user, database_url: str) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
     """A fresh Đông Thọ inspection with a violation and a photo; returns (uuid, business name, sha256)."""
     photo = image()
     sha = hashlib.sha256(photo).hexdigest()
-    phone, uid = as_user("inspector1"), new_uuid()
-    sent = body(database_url, ward=DONG_THO, photo=sha)
-    assert phone.put(f"/api/v1/inspections/{uid}", json=sent).status_code == 201
-    uploaded = phone.post(f"/api/v1/inspections/{uid}/attachments", files={"file": ("a.jpg", photo, "image/jpeg")})
+    phone = as_user("inspector1")
+    uid = sent_with_photo(phone, database_url, photo, ward=DONG_THO)
+    uploaded = upload(phone, uid, photo)
     assert uploaded.status_code in (200, 201), uploaded.text
-    name = execute(database_url, "SELECT name FROM establishments WHERE id = :i", {"i": sent["establishment_id"]})
+    name = execute(database_url, "SELECT e.name FROM establishments e JOIN inspections i ON i.establishment_id = e.id "
+                                 "WHERE i.uuid = :u", {"u": uid})
     return uid, name[0][0], sha
 
 
@@ -122,3 +123,25 @@ def test_only_reviewers_use_the_queue_and_exports(as_user) -> None:  # type: ign
         assert client.get("/api/v1/review/queue").status_code == 403
         assert client.get("/api/v1/exports/inspections.csv").status_code == 403
         assert client.get("/review").status_code == 403
+
+
+def test_the_queue_opens_on_what_waits_oldest_first_and_all_states_newest_first(as_user) -> None:  # type: ignore[no-untyped-def]
+    police = as_user("police.hamrong")
+    waiting = police.get("/review").text
+    assert '<option value="submitted" selected>' in waiting
+    states = re.findall(r'<span class="badge state-(\w+)">', waiting)
+    assert states and set(states) == {"submitted"}
+    api = police.get("/api/v1/review/queue", params={"state": "submitted", "limit": 100}).json()["items"]
+    assert re.findall(r'<tr data-uuid="([^"]+)">', waiting) == [i["uuid"] for i in api]
+    assert [i["started_at"] for i in api] == sorted(i["started_at"] for i in api)  # a queue: oldest first
+    oldest = api[0]["uuid"]
+    assert police.post(f"/api/v1/inspections/{oldest}/review", json={"decision": "approve"}).status_code == 200
+    assert oldest not in police.get("/review").text
+    every = police.get("/review?state=all").text
+    assert '<option value="submitted" selected>' not in every and f'data-uuid="{oldest}"' in every
+    assert {"submitted", "approved"} <= set(re.findall(r'<span class="badge state-(\w+)">', every))
+    listed = police.get("/api/v1/review/queue", params={"limit": 100}).json()["items"]
+    assert [i["started_at"] for i in listed] == sorted((i["started_at"] for i in listed), reverse=True)
+    assert re.findall(r'<tr data-uuid="([^"]+)">', every) == [i["uuid"] for i in listed]
+    city = as_user("cityoffice").get("/review?state=all").text
+    assert "?state=all&amp;offset=100" in city  # the next page stays on every state

@@ -154,13 +154,13 @@ def test_a_returned_inspection_resubmitted_keeps_both_versions(as_user, database
     assert f'data-uuid="{uuid}"' in home and "Ghi rõ tên người đại diện" in home
     assert home.index('id="returned"') < home.index('id="visits"')
     # someone else cannot resubmit it, the same body again is not a resubmission
-    with pytest.raises(Exception, match="another submission"):
+    with pytest.raises(Exception, match="Mã UUID này đã được dùng cho một lần gửi khác"):
         submit_as(database_url, "inspector2", uuid, msgspec.structs.replace(first, notes="Bản của người khác"))
     fixed = msgspec.structs.replace(first, notes="Bản sửa: đại diện Nguyễn Văn A")
     out, created = submit_as(database_url, "inspector1", uuid, fixed)
     assert not created and out.version == 2 and out.review_state == "submitted" and out.notes.startswith("Bản sửa")
     assert submit_as(database_url, "inspector1", uuid, fixed)[0].version == 2  # a retry of the fix: same answer
-    with pytest.raises(Exception, match="another submission"):
+    with pytest.raises(Exception, match="Mã UUID này đã được dùng cho một lần gửi khác"):
         submit_as(database_url, "inspector1", uuid, first)  # the old body is history now
     history = police.get(f"/api/v1/inspections/{uuid}/history").json()
     assert history["inspection"]["version"] == 2 and history["inspection"]["notes"].startswith("Bản sửa")

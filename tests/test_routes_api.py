@@ -94,7 +94,7 @@ def test_only_visible_establishments_can_be_routed(as_user, database_url) -> Non
     response = ward_team.post("/api/v1/routes", json={"establishment_ids": [own, other]})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"path": "establishment_ids[1]", "code": "unknown_establishment",
-                                          "message": f"no establishment {other}"}]
+                                          "message": f"Không có cơ sở số {other}."}]
     assert as_user("police.hamrong").post("/api/v1/routes", json={"establishment_ids": [own]}).status_code == 403
     assert ward_team.post("/api/v1/routes", json={"establishment_ids": [own, own]}).status_code == 422
 

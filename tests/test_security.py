@@ -41,7 +41,7 @@ def html_post_routes() -> list[str]:
     app = create_app(Settings(secret_key="k" * 40, database_url="sqlite+aiosqlite:///:memory:"))
     paths = []
     for route in app.routes:
-        if route.path.startswith(("/api/", "/static", "/vendor", "/schema")) or "POST" not in route.methods:
+        if route.path.startswith(("/api/", "/static", "/vendor", "/schema", "/key/")) or "POST" not in route.methods:
             continue
         paths.append(re.sub(r"\{(\w+):int\}", "1", re.sub(r"\{(\w+):str\}", "x", route.path)))
     return sorted(paths)

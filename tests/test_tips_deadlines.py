@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from server.i18n import LOCAL_TZ
+from server.calendar import LOCAL_TZ
 from server.tips import holidays
 from server.tips.deadlines import RULES, Event, Period, Unit, extensions_left, missed, next_due, schedule
 

@@ -9,17 +9,20 @@ from litestar import Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import i18n
-from server.auth import services
-from server.auth.guards import PUBLIC, requires
-from server.auth.identity import CurrentUser
+from server.auth import services, teams
 from server.auth.middleware import LANGUAGE_COOKIE, SESSION_COOKIE
 from server.auth.models import Role
 from server.errors import AppError, problem_of
-from server.redirects import safe_next
+from server.guards import PUBLIC, requires
+from server.i18n import gettext as _
+from server.identity import CurrentUser
+from server.redirects import post_redirect, problem_text, safe_next
 from server.settings import Settings
+from server.wards.models import Ward
 
 
 class LoginIn(msgspec.Struct):
@@ -172,7 +175,15 @@ class UserForm(msgspec.Struct):
     full_name: str = ""
     password: str = ""
     roles: list[str] | str = []
-    wards: str = ""
+    #: Ward codes: picked by name (a multiple select) or typed, comma-separated.
+    wards: list[str] | str = []
+    team: str = ""
+    team_lead: str = ""
+
+
+def _form_list(value: list[str] | str) -> list[str]:
+    values = [value] if isinstance(value, str) else value
+    return [w.strip() for v in values for w in v.split(",") if w.strip()]
 
 
 def _form_roles(value: list[str] | str) -> list[Role]:
@@ -180,15 +191,18 @@ def _form_roles(value: list[str] | str) -> list[Role]:
     try:
         return [Role(v) for v in values if v]
     except ValueError as exc:
-        raise AppError(422, "invalid", "unknown role") from exc
+        raise AppError(422, "invalid", _("Vai trò không có trong danh sách.")) from exc
 
 
 @get("/admin/users", guards=admin_only, include_in_schema=False)
 async def users_page(
     db: NamedDependency[AsyncSession], created: FromQuery[str] = "", error: FromQuery[str] = ""
 ) -> Template:
-    return Template("admin_users.html", context={"users": await services.list_users(db), "roles": list(Role),
-                                                 "created": created, "error": error})
+    wards = (await db.execute(select(Ward.code, Ward.full_name).order_by(Ward.full_name))).all()
+    return Template("admin_users.html", context={
+        "users": await services.list_users(db), "roles": list(Role), "created": created, "error": error,
+        "wards": wards, "ward_names": dict(wards), "teams": await teams.teams(db),
+        "memberships": await teams.memberships(db)})
 
 
 @post("/admin/users", guards=admin_only, include_in_schema=False, status_code=303)
@@ -196,15 +210,38 @@ async def users_create(
     data: URLEncodedBody[UserForm],
     db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
 ) -> Redirect:
-    wards = [w.strip() for w in data.wards.split(",") if w.strip()]
+    wards = _form_list(data.wards)
     try:
         created = await services.create_user(
             db, user.id, services.UserIn(username=data.username, full_name=data.full_name,
                                          password=data.password, roles=_form_roles(data.roles), wards=wards))
+        if data.team.strip():
+            await teams.add_member(db, user.id, created.id, _team_id(data.team), bool(data.team_lead))
     except AppError as exc:
         await db.rollback()
-        return Redirect("/admin/users", query_params={"error": exc.detail}, status_code=303)
+        return Redirect("/admin/users", query_params={"error": problem_text(exc)}, status_code=303)
     return Redirect("/admin/users", query_params={"created": created.username}, status_code=303)
+
+
+def _team_id(value: str) -> int:
+    if not value.strip().isdigit():
+        raise AppError(422, "invalid", _("Hãy chọn một đoàn, tổ có trong danh sách."))
+    return int(value)
+
+
+class TeamForm(msgspec.Struct):
+    team: str = ""
+    team_lead: str = ""
+
+
+@post("/admin/users/{user_id:int}/team", guards=admin_only, include_in_schema=False, status_code=303)
+async def users_team(
+    user_id: FromPath[int], data: URLEncodedBody[TeamForm],
+    db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
+) -> Redirect:
+    """Put a user in a team (member or lead), so that the team's assignments reach their phone."""
+    return await post_redirect(db, "/admin/users", lambda: teams.add_member(
+        db, user.id, user_id, _team_id(data.team), bool(data.team_lead)))
 
 
 class ResetForm(msgspec.Struct):
@@ -216,13 +253,9 @@ async def users_reset(
     user_id: FromPath[int], data: URLEncodedBody[ResetForm],
     db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
 ) -> Redirect:
-    try:
-        await services.reset_password(db, user.id, user_id, data.password)
-    except AppError as exc:
-        await db.rollback()
-        return Redirect("/admin/users", query_params={"error": exc.detail}, status_code=303)
-    return Redirect("/admin/users", status_code=303)
+    return await post_redirect(db, "/admin/users", lambda: services.reset_password(db, user.id, user_id,
+                                                                                      data.password))
 
 
 routes = [api_login, api_logout, login_page, login_submit, logout_submit, switch_language, api_users,
-          api_create_user, api_update_user, api_reset_password, users_page, users_create, users_reset]
+          api_create_user, api_update_user, api_reset_password, users_page, users_create, users_reset, users_team]

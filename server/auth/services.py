@@ -10,13 +10,13 @@ import msgspec
 from sqlalchemy import String, bindparam, cast, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from server.audit.actions import Action
-from server.audit.services import record
-from server.auth.identity import CurrentUser, ward_scope
+from server.audit import Action, record
 from server.auth.models import AuthSession, LoginAttempt, Role, User, UserRole, UserWard
 from server.auth.passwords import MIN_LENGTH, hash_password, verify_password
 from server.db import utcnow
 from server.errors import AppError, FieldError
+from server.i18n import gettext as _
+from server.identity import CurrentUser, ward_scope
 from server.wards.models import Ward
 
 MAX_FAILURES = 5
@@ -51,13 +51,16 @@ async def login(
     username = username.strip().lower()
     locked = await _locked_for(session, username, ip)
     if locked:
-        raise AppError(429, "too_many_attempts", f"too many failed logins; try again in {locked} s")
+        error = AppError(429, "too_many_attempts",
+                         _("Đăng nhập sai quá nhiều lần; hãy thử lại sau {seconds} giây.").format(seconds=locked))
+        error.headers = {"Retry-After": str(locked)}
+        raise error
     user = await session.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user and user.active else None, password)
     session.add(LoginAttempt(username=username, ip=ip, ok=ok))
     if not ok or user is None:
         await session.flush()
-        raise AppError(401, "bad_credentials", "wrong username or password")
+        raise AppError(401, "bad_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
     token = secrets.token_urlsafe(32)
     session.add(
         AuthSession(
@@ -120,7 +123,7 @@ async def current_user_of(session: AsyncSession, username: str) -> CurrentUser:
     """The identity of a user acting outside HTTP (CLI, demo seed)."""
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise AppError(404, "not_found", f"no user {username}")
+        raise AppError(404, "not_found", _("Không có người dùng {username}.").format(username=username))
     return identity_of(user)
 
 
@@ -158,14 +161,15 @@ async def _ward_ids(session: AsyncSession, codes: list[str]) -> list[int]:
     rows = dict((await session.execute(select(Ward.code, Ward.id).where(Ward.code.in_(codes)))).all())
     unknown = [c for c in codes if c not in rows]
     if unknown:
-        raise AppError(422, "invalid", "unknown ward", [FieldError("wards", "unknown_ward", ", ".join(unknown))])
+        message = _("Không có phường, xã mang mã {codes}.").format(codes=", ".join(unknown))
+        raise AppError(422, "invalid", message, [FieldError("wards", "unknown_ward", message)])
     return [rows[c] for c in codes]
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise AppError(422, "invalid", "password too short",
-                       [FieldError("password", "too_short", f"at least {MIN_LENGTH} characters")])
+        message = _("Mật khẩu cần ít nhất {n} ký tự.").format(n=MIN_LENGTH)
+        raise AppError(422, "invalid", message, [FieldError("password", "too_short", message)])
 
 
 async def user_out(session: AsyncSession, user: User) -> UserOut:
@@ -178,14 +182,15 @@ async def create_user(session: AsyncSession, actor_id: int | None, data: UserIn)
     username = data.username.strip().lower()
     errors = []
     if not username or not username.replace(".", "").replace("_", "").isalnum():
-        errors.append(FieldError("username", "invalid", "letters, digits, '.' and '_' only"))
+        errors.append(FieldError("username", "invalid",
+                                 _("Tên đăng nhập chỉ gồm chữ không dấu, chữ số, dấu chấm và dấu gạch dưới.")))
     if not data.roles:
-        errors.append(FieldError("roles", "required", "at least one role"))
+        errors.append(FieldError("roles", "required", _("Hãy chọn ít nhất một vai trò.")))
     if errors:
-        raise AppError(422, "invalid", "invalid user", errors)
+        raise AppError(422, "invalid", " ".join(e.message for e in errors), errors)
     _check_password(data.password)
     if await session.scalar(select(User.id).where(User.username == username)):
-        raise AppError(409, "username_taken", f"user {username} exists")
+        raise AppError(409, "username_taken", _("Tên đăng nhập {username} đã có người dùng.").format(username=username))
     ward_ids = await _ward_ids(session, data.wards)
     user = User(username=username, full_name=data.full_name.strip() or username,
                 password_hash=hash_password(data.password))
@@ -201,7 +206,7 @@ async def create_user(session: AsyncSession, actor_id: int | None, data: UserIn)
 async def update_user(session: AsyncSession, actor_id: int, user_id: int, data: UserUpdate) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        raise AppError(404, "not_found", "user not found")
+        raise AppError(404, "not_found", _("Không tìm thấy người dùng."))
     before = await user_out(session, user)
     if data.full_name is not msgspec.UNSET:
         user.full_name = data.full_name.strip() or user.username
@@ -209,7 +214,8 @@ async def update_user(session: AsyncSession, actor_id: int, user_id: int, data: 
         user.active = data.active
     if data.roles is not msgspec.UNSET:
         if not data.roles:
-            raise AppError(422, "invalid", "invalid user", [FieldError("roles", "required", "at least one role")])
+            raise AppError(422, "invalid", _("Thông tin người dùng không hợp lệ."),
+                           [FieldError("roles", "required", _("Hãy chọn ít nhất một vai trò."))])
         await session.execute(delete(UserRole).where(UserRole.user_id == user.id))
         user.roles = [UserRole(user_id=user.id, role=str(r)) for r in dict.fromkeys(data.roles)]
     if data.wards is not msgspec.UNSET:
@@ -228,7 +234,7 @@ async def reset_password(session: AsyncSession, actor_id: int | None, user_id: i
     _check_password(password)
     user = await session.get(User, user_id)
     if user is None:
-        raise AppError(404, "not_found", "user not found")
+        raise AppError(404, "not_found", _("Không tìm thấy người dùng."))
     user.password_hash = hash_password(password)
     for row in await session.scalars(select(AuthSession).where(AuthSession.user_id == user_id,
                                                                AuthSession.revoked_at.is_(None))):

@@ -1,1 +1,8 @@
-"""coverage domain."""
+"""Coverage per ward against the plan, its maps and the year report."""
+
+from server.exports import lazy_exports
+
+__all__, __getattr__ = lazy_exports(__name__, {
+    "counting": ["plan_for"],
+    "services": ["coverage", "ward_coverage"],
+})

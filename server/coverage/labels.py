@@ -6,17 +6,15 @@ from typing import Any
 
 from server.coverage.schemas import WardCoverageOut
 from server.i18n import gettext as _
+from server.labels import labels as choices
 
 
 def type_labels() -> dict[str, str]:
-    return {"karaoke": _("Karaoke"), "dance_hall": _("Vũ trường"), "lodging": _("Cơ sở lưu trú"),
-            "massage": _("Xoa bóp (massage)"), "bar": _("Quán bar, quán rượu"),
-            "hair_salon": _("Cắt tóc gội đầu thư giãn")}
+    return choices("type")
 
 
 def state_labels() -> dict[str, str]:
-    return {"not_inspected": _("Chưa kiểm tra"), "inspected": _("Đã kiểm tra"),
-            "violations": _("Có vi phạm")}
+    return choices("coverage_state")
 
 
 def month_labels() -> list[str]:

@@ -6,15 +6,19 @@ Headers are in Vietnamese whatever the user's language: the file goes to the pro
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.calendar import LOCAL_TZ
 from server.coverage import services
-from server.i18n import LOCAL_TZ
+from server.coverage.indicators import AUDIENCES, TITLES, indicators
+from server.db import utcnow
+from server.identity import CurrentUser
+from server.tips import hotspots_in_year, on_time_counts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_SHEET, WARDS_SHEET = "Chỉ tiêu", "Theo phường, xã"
@@ -29,6 +33,24 @@ def report_filename(year: int) -> str:
     return f"bao-cao-kiem-tra-{year}.xlsx"
 
 
+#: How T5–T11 are counted (``server/coverage/indicators.py``), in the report's words.
+HOW = {
+    "T5": "Phường, xã có ít nhất một hoạt động tuyên truyền ghi nhận trong năm / số phường, xã",
+    "T6": "Phường, xã đã ghi kế hoạch năm (số, ngày) / số phường, xã",
+    "T7": "Phường, xã xác nhận đã lồng ghép / số phường, xã",
+    "T8": "Phường, xã được công nhận không có tệ nạn mại dâm / số phường, xã",
+    "T9": "Số người được tuyên truyền theo từng đối tượng / số người của đối tượng đó (mẫu số do phường, xã "
+          "nhập); đạt khi cả ba đối tượng đạt",
+    "T10": "Phường, xã có mô hình thí điểm / số phường, xã",
+    "T11": "Số người đã được tiếp cận dịch vụ / số người cần và đủ điều kiện (chỉ số lượng)",
+}
+TITLES_VI = {f"T9.{a}": title for a, (_, title) in AUDIENCES.items()}
+
+
+def _percent(value: float | None) -> str:
+    return "chưa có số liệu" if value is None else f"{value:.1%}"
+
+
 def _yes(value: bool) -> str:
     return "Đạt" if value else "Chưa đạt"
 
@@ -40,12 +62,11 @@ def _header(ws, row: list[str]) -> None:  # type: ignore[no-untyped-def]
         cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-async def year_report(session: AsyncSession, year: int, ward_ids: frozenset[int] | None = None,
-                      now: datetime | None = None) -> bytes:
-    now = now or datetime.now(UTC)
-    cov = await services.coverage(session, year, ward_ids, with_months=False)
-    tips = await services.tips_on_time(session, year, ward_ids, now)
-    spots = await services.hotspots_in_year(session, year, ward_ids)
+async def year_report(session: AsyncSession, user: CurrentUser, year: int, now: datetime | None = None) -> bytes:
+    now = now or utcnow()
+    cov = await services.coverage(session, year, user, with_months=False)
+    tips = await on_time_counts(session, user, year, now)
+    spots = await hotspots_in_year(session, year, user)
     ids = await services.ward_ids_by_code(session, year)
     decided = tips["on_time"] + tips["late"] + tips["overdue"]
     tip_ratio = tips["on_time"] / decided if decided else None
@@ -82,6 +103,10 @@ async def year_report(session: AsyncSession, year: int, ward_ids: frozenset[int]
                spot_ratio, _yes(spots["remaining"] == 0),
                "Điểm, tụ điểm phát hiện đến cuối năm và chưa triệt xóa trước năm; "
                "tỷ lệ = đã triệt xóa trong năm / tổng"])
+    for i in (await indicators(session, user, year)).indicators[4:]:
+        parts = "; ".join(f"{TITLES_VI.get(p.id, p.title)} {_percent(p.value)}/{p.target:.0%}" for p in i.parts)
+        ws.append([i.id, TITLES[i.id], f"{i.target:.0%}", parts or _percent(i.value), i.value, _yes(i.met),
+                   HOW[i.id]])
     for row in ws.iter_rows(min_row=5, max_row=ws.max_row):
         row[4].number_format = "0.0%"
         for cell in row:

@@ -6,7 +6,7 @@ City office and team leads see every ward (team leads of a ward team: theirs); w
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -19,9 +19,8 @@ from litestar.response import Template
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import requires
-from server.auth.identity import CurrentUser
 from server.auth.models import Role
+from server.calendar import local_today, plan_covering, plan_year
 from server.coverage import services
 from server.coverage.chart import month_chart
 from server.coverage.labels import map_text, month_labels, type_labels
@@ -29,8 +28,10 @@ from server.coverage.mapping import coverage_geojson, coverage_map, single_ward_
 from server.coverage.report import XLSX, report_filename, year_report
 from server.coverage.schemas import CityTeamOut, CoverageOut
 from server.errors import not_found
-from server.i18n import LOCAL_TZ
+from server.guards import requires
+from server.identity import CurrentUser
 from server.registry.models import EstablishmentType
+from server.scope import ward_by_code
 from server.security import request_nonce, with_nonce
 from server.settings import Settings
 
@@ -52,7 +53,7 @@ def _nonced(html: Markup, request: Request[Any, Any, Any]) -> Markup:
 
 
 async def _year(db: AsyncSession, year: int | None) -> int:
-    return year if year is not None else await services.latest_plan_year(db)
+    return year if year is not None else await plan_year(db)
 
 
 @get("/api/v1/coverage", guards=READERS, operation_id="getCoverage", tags=["coverage"])
@@ -61,7 +62,7 @@ async def api_coverage(
     page: Page = None, per_page: PerPage = None, order: Order = None,
 ) -> CoverageOut:
     """Every ward unless ``page`` or ``per_page`` is given; the totals are always those of all the wards."""
-    report = await services.coverage(db, await _year(db, year), user.ward_ids)
+    report = await services.coverage(db, await _year(db, year), user)
     return services.paged(report, order or services.WardOrder.CODE, page, per_page)
 
 
@@ -73,7 +74,7 @@ async def api_coverage_geojson(
 ) -> Response[dict[str, Any]]:
     """The same figures per ward as a GeoJSON FeatureCollection, with a strong ETag (304 when unchanged)."""
     year = await _year(db, year)
-    report = await services.coverage(db, year, user.ward_ids, with_months=False)
+    report = await services.coverage(db, year, user, with_months=False)
     shapes = await services.ward_shapes(db, [w.code for w in report.wards], year)
     body = msgspec.json.encode(coverage_geojson(report, shapes))
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
@@ -94,9 +95,9 @@ async def dashboard(
 ) -> Template:
     """The figures of every ward in scope; the table shows one page of wards (below the target first)."""
     year = await _year(db, year)
-    report = services.paged(await services.coverage(db, year, user.ward_ids, as_of=as_of), order, page, per_page)
+    report = services.paged(await services.coverage(db, year, user, as_of=as_of), order, page, per_page)
     day = date.fromisoformat(report.as_of)
-    today = datetime.now(LOCAL_TZ).date()
+    today = local_today()
     current = day.month if (as_of is not None or today.year == year) and day < date(year, 12, 31) else None
     chart = month_chart(report.months, report.active, report.target, month_labels(),
                         f"{report.inspected}/{report.active}", current_month=current)
@@ -118,6 +119,7 @@ async def dashboard(
         "team_ratio": min(1.0, team.inspected / team.target) if team.target else 1.0,
         "city_office": user.has(Role.CITY_OFFICE), "page_url": page_url,
         "first": (page - 1) * per_page + 1, "per_page_choices": sorted({50, 100, 200, 500, per_page}),
+        "plan_gap": await plan_covering(db, today) is None,
     })
 
 
@@ -128,10 +130,10 @@ async def map_page(
     year: Year = None, type: TypeFilter = None, hide_points: Annotated[bool, QueryParameter()] = False,
 ) -> Template:
     year = await _year(db, year)
-    report = await services.coverage(db, year, user.ward_ids, with_months=False)
+    report = await services.coverage(db, year, user, with_months=False)
     shapes = await services.ward_shapes(db, [w.code for w in report.wards], year)
     geojson = coverage_geojson(report, shapes)
-    rows = None if hide_points else await services.establishment_states(db, year, user.ward_ids, type_=type)
+    rows = None if hide_points else await services.establishment_states(db, year, user, type_=type)
     html = coverage_map(geojson, report.wards, rows, settings.tile_url, map_text()) if geojson["features"] else None
     html = _nonced(html, request) if html else None
     return Template("coverage_map.html", context={
@@ -146,7 +148,7 @@ async def ward_page(
     user: NamedDependency[CurrentUser], settings: NamedDependency[Settings], year: Year = None, type: TypeFilter = None,
 ) -> Template:
     year = await _year(db, year)
-    ward = await services.ward_in_scope(db, code, year, user.ward_ids)
+    ward = await ward_by_code(db, code, user, await services.units_day(db, year))
     if ward is None:
         raise not_found("ward")
     scope = frozenset({ward.id})
@@ -167,7 +169,7 @@ async def ward_page(
 async def report_xlsx(db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
                       year: Year = None) -> Response[bytes]:
     year = await _year(db, year)
-    body = await year_report(db, year, user.ward_ids)
+    body = await year_report(db, user, year)
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{report_filename(year)}"'})
 

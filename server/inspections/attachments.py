@@ -1,7 +1,7 @@
 """Photo evidence: images recognised by content, capped in bytes and pixels, stored once by sha256.
 
-The bytes live under ``<data dir>/blobs/<first two hex digits>/<sha256>`` (written and fsynced before the
-transaction commits, so a 2xx never points at a missing file); the database keeps one ``Attachment`` row per
+The bytes live in the blob store (``server.blobs``: the data directory or an S3 bucket), written before the
+transaction commits, so a 2xx never points at a missing blob; the database keeps one ``Attachment`` row per
 inspection and photo. Photo answers of a form are lists of sha256: a photo can only be attached to an
 inspection whose answers refer to it, so every stored photo is evidence for something in the record.
 """
@@ -10,29 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import re
-import tempfile
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.actions import Action
-from server.audit.services import record
-from server.auth.identity import CurrentUser
+from server.audit import Action, record
 from server.auth.models import Role
+from server.blobs import SHA256, BlobStore
 from server.errors import AppError, FieldError, not_found
+from server.i18n import gettext as _
+from server.identity import CurrentUser
 from server.inspections.models import Attachment, FormVersion, Inspection
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+#: Phones send at most ~1600 px on the long side; 4096 leaves room for a tablet and bounds decoding memory.
+MAX_SIDE = 4096
+MAX_PIXELS = MAX_SIDE * MAX_SIDE  # 16.7 megapixels
+TOO_MANY_PIXELS = f"a photo may have at most {MAX_SIDE} px on its longer side ({MAX_PIXELS / 1e6:.1f} megapixels)"
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -46,58 +45,31 @@ class Photo:
     height: int
 
 
+def _too_big(width: int, height: int) -> bool:
+    return max(width, height) > MAX_SIDE or width * height > MAX_PIXELS
+
+
 def inspect_image(data: bytes) -> Photo:
     """Recognise JPEG, PNG or WebP by content (never by name or declared type); 413 when too big."""
     if len(data) > MAX_BYTES:
-        raise AppError(413, "too_large", f"a photo may have at most {MAX_BYTES // (1024 * 1024)} MB")
+        raise AppError(413, "too_large", _("Mỗi ảnh chỉ được tối đa {mb} MB.").format(
+            mb=MAX_BYTES // (1024 * 1024)))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 kind, (width, height) = image.format, image.size
-                if kind in FORMATS and width * height <= MAX_PIXELS:
+                if kind in FORMATS and not _too_big(width, height):
                     image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise AppError(413, "too_many_pixels", f"a photo may have at most {MAX_PIXELS // 1_000_000} megapixels") \
-            from None
+        raise AppError(413, "too_many_pixels", TOO_MANY_PIXELS) from None
     except Exception:
-        raise AppError(415, "unsupported_media_type", "not a JPEG, PNG or WebP image") from None
+        raise AppError(415, "unsupported_media_type", _("Tệp không phải là ảnh JPEG, PNG hoặc WebP.")) from None
     if kind not in FORMATS:
-        raise AppError(415, "unsupported_media_type", "not a JPEG, PNG or WebP image")
-    if width * height > MAX_PIXELS:
-        raise AppError(413, "too_many_pixels", f"a photo may have at most {MAX_PIXELS // 1_000_000} megapixels")
+        raise AppError(415, "unsupported_media_type", _("Tệp không phải là ảnh JPEG, PNG hoặc WebP."))
+    if _too_big(width, height):
+        raise AppError(413, "too_many_pixels", TOO_MANY_PIXELS)
     return Photo(data, hashlib.sha256(data).hexdigest(), FORMATS[kind], width, height)
-
-
-def blob_path(data_dir: Path, sha256: str) -> Path:
-    """Where the bytes of a photo live; ``sha256`` must be 64 lowercase hex digits (no path tricks)."""
-    if not SHA256.fullmatch(sha256):
-        raise not_found("attachment")
-    return data_dir / "blobs" / sha256[:2] / sha256
-
-
-def write_blob(data_dir: Path, photo: Photo) -> Path:
-    """Store the bytes once (atomically, fsynced); the same photo again reuses the file."""
-    path = blob_path(data_dir, photo.sha256)
-    if path.exists() and path.stat().st_size == len(photo.data):
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(photo.data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return path
 
 
 async def photo_questions(session: AsyncSession, inspection: Inspection) -> list[str]:
@@ -115,25 +87,30 @@ async def referenced_photos(session: AsyncSession, inspection: Inspection) -> li
     return shas
 
 
+def signature_images(inspection: Inspection) -> list[str]:
+    """The sha256 of each signature PNG the record names (uploaded like photos)."""
+    return [s["sha256"] for s in inspection.signatures or []]
+
+
 def may_attach(user: CurrentUser, inspection: Inspection) -> bool:
     """The inspector who made the record, or a team lead within scope (the visit was a team's)."""
     return inspection.inspector_id == user.id or (user.has(Role.TEAM_LEAD) and user.sees_ward(inspection.ward_id))
 
 
 async def attach(session: AsyncSession, user: CurrentUser, inspection: Inspection, photo: Photo,
-                 data_dir: Path) -> tuple[Attachment, bool]:
+                 blobs: BlobStore) -> tuple[Attachment, bool]:
     """Attach a photo the answers refer to; returns (row, created). The same photo again is not an error."""
     if not may_attach(user, inspection):
-        raise AppError(403, "forbidden", "only the inspector who made the record may add photos")
+        raise AppError(403, "forbidden", _("Chỉ cán bộ đã lập biên bản mới được thêm ảnh."))
     existing = await session.scalar(select(Attachment).where(Attachment.inspection_id == inspection.id,
                                                              Attachment.sha256 == photo.sha256))
     if existing is not None:
         return existing, False
-    if photo.sha256 not in await referenced_photos(session, inspection):
-        raise AppError(422, "invalid", "photo not referenced",
+    if photo.sha256 not in await referenced_photos(session, inspection) + signature_images(inspection):
+        raise AppError(422, "invalid", _("Ảnh không thuộc câu trả lời nào của biên bản."),
                        [FieldError("file", "not_referenced",
-                                   "no photo answer of this inspection refers to this photo's sha256")])
-    write_blob(data_dir, photo)
+                                   _("Không có câu trả lời ảnh nào của biên bản này trỏ đến ảnh này."))])
+    await blobs.put(photo.sha256, photo.data)
     row = Attachment(inspection_id=inspection.id, sha256=photo.sha256, content_type=photo.content_type,
                      size=len(photo.data), width=photo.width, height=photo.height, uploaded_by=user.id)
     try:

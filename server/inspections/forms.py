@@ -13,9 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forms import registry
+from forms.registry import Registry
 from forms.spec import FormDefinition
 from server.db import engine_of
 from server.errors import AppError, FieldError
+from server.i18n import gettext as _
 from server.inspections.models import FormVersion
 
 
@@ -32,6 +34,24 @@ _checked_ids: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], int]] = weakr
 
 def definition_of(row: FormVersion) -> FormDefinition:
     return msgspec.convert(row.definition, FormDefinition)
+
+
+#: Per database: definitions of stored versions that no file has (published imports, removed files), by row id.
+_stored_only: weakref.WeakKeyDictionary[Any, dict[int, FormDefinition]] = weakref.WeakKeyDictionary()
+
+
+async def current_forms(session: AsyncSession) -> Registry:
+    """Every version in force: the files' and those only the database keeps (an XLSForm published by the
+    city office is stored as a version; the newest version of a form is what the phone gets)."""
+    files = registry.default()
+    cached = _stored_only.setdefault(engine_of(session), {})
+    rows = (await session.execute(select(FormVersion.id, FormVersion.form_id, FormVersion.version))).all()
+    stored = [row.id for row in rows if row.version not in files.versions(row.form_id)]
+    missing = [row_id for row_id in stored if row_id not in cached]
+    if missing:
+        for row in (await session.scalars(select(FormVersion).where(FormVersion.id.in_(missing)))).all():
+            cached[row.id] = definition_of(row)
+    return Registry([*files, *(cached[row_id] for row_id in stored)])
 
 
 @dataclass(frozen=True)
@@ -71,8 +91,9 @@ async def find_form(session: AsyncSession, form_id: str, version: int) -> FormRe
             known[form_id, version] = row.id
         return FormRef(row.id, form_id, version, definition)
     if definition is None:
-        raise AppError(422, "invalid", "unknown form version",
-                       [FieldError("form_version", "unknown_form", f"no form {form_id} v{version}")])
+        raise AppError(422, "invalid", _("Phiên bản mẫu biên bản không tồn tại."),
+                       [FieldError("form_version", "unknown_form", _("Không có mẫu {form} phiên bản {version}.").format(
+                           form=form_id, version=version))])
     return FormRef(None, form_id, version, definition)
 
 

@@ -50,6 +50,7 @@ class Inspection(Base):
         Index("ix_inspections_establishment_year", "establishment_id", "year"),
         Index("ix_inspections_team_year", "team_id", "year"),
         Index("ix_inspections_review_state", "review_state"),
+        Index("ix_inspections_body_sha256", "body_sha256"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -80,6 +81,9 @@ class Inspection(Base):
     #: sha256 of the canonical request body: the same body again is a 200, another body a 409.
     body_sha256: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Signatures drawn on the phone: [{role, name, sha256, signed_at}], the PNGs stored like photos (by sha256).
+    #: Part of the body, so inside ``body_sha256`` (server/inspections/signatures.py).
+    signatures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class InspectionMember(Base):
@@ -120,4 +124,6 @@ class InspectionVersion(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     violations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The content hash of that body (``/verify/{hash}`` finds superseded versions by it).
+    body_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,14 +15,18 @@ from forms import registry
 from forms.conditions import evaluate
 from forms.spec import FormDefinition
 from maps.distance import nearest
-from server.auth.identity import CurrentUser
+from server.calendar import as_local
 from server.db import utcnow
 from server.errors import AppError, FieldError, not_found
-from server.i18n import LOCAL_TZ, nfc
+from server.i18n import gettext as _
+from server.i18n import nfc
+from server.identity import CurrentUser
 from server.inspections.attachments import Photo, inspect_image
+from server.inspections.forms import current_forms
 from server.inspections.models import Outcome
 from server.inspections.schemas import InspectionIn
 from server.registry.models import Establishment, EstablishmentStatus
+from server.scope import scoped
 from server.wards.models import Ward
 
 #: Half the side of the box searched first around the phone (degrees; about 3 km at Thanh Hóa's latitude).
@@ -42,8 +46,7 @@ async def nearby(session: AsyncSession, user: CurrentUser, lat: float, lon: floa
         if box is not None:
             query = query.where(Establishment.lat.between(lat - box, lat + box),
                                 Establishment.lon.between(lon - box, lon + box))
-        if user.ward_ids is not None:
-            query = query.where(Establishment.ward_id.in_(user.ward_ids))
+        query = scoped(query, Establishment.ward_id, user)
         rows = (await session.execute(query)).all()
         if len(rows) >= limit or box is None:
             break
@@ -57,8 +60,7 @@ async def search(session: AsyncSession, user: CurrentUser, q: str, limit: int = 
     query = (select(Establishment, Ward.full_name).join(Ward, Ward.id == Establishment.ward_id)
              .where(Establishment.name.ilike(like) | Establishment.address.ilike(like)).order_by(Establishment.name)
              .limit(limit))
-    if user.ward_ids is not None:
-        query = query.where(Establishment.ward_id.in_(user.ward_ids))
+    query = scoped(query, Establishment.ward_id, user)
     return [{"establishment": e, "ward": w, "distance_m": None} for e, w in (await session.execute(query)).all()]
 
 
@@ -69,18 +71,21 @@ async def establishment_for_check(session: AsyncSession, user: CurrentUser, esta
     return establishment
 
 
-def form_for(establishment: Establishment, form_id: str | None = None, version: int | None = None) -> FormDefinition:
-    """The form a business is inspected with: the posted version, else the latest for its type."""
+async def form_for(session: AsyncSession, establishment: Establishment, form_id: str | None = None,
+                   version: int | None = None) -> FormDefinition:
+    """The form a business is inspected with: the posted version, else the newest for its type (a file's, or
+    one the city office published)."""
+    forms = await current_forms(session)
     if form_id is not None:
         try:
-            return registry.get(form_id, version)
+            return forms.get(form_id, version)
         except registry.FormNotFound:
-            raise AppError(422, "invalid", "unknown form version",
-                           [FieldError("form_version", "unknown_form", "no such form version")]) from None
-    forms = registry.for_type(establishment.type)
-    if not forms:
+            raise AppError(422, "invalid", _("Phiên bản mẫu biên bản không tồn tại."),
+                           [FieldError("form_version", "unknown_form", _("Không có phiên bản mẫu này."))]) from None
+    latest = forms.for_type(establishment.type)
+    if not latest:
         raise not_found("form")
-    return forms[-1]
+    return latest[-1]
 
 
 def _typed(kind: str, raw: Any) -> Any:
@@ -89,7 +94,7 @@ def _typed(kind: str, raw: Any) -> Any:
         text = raw.replace(",", ".")
         return float(text) if "." in text else int(text)
     if kind == "datetime" and isinstance(raw, str) and _LOCAL_DT.fullmatch(raw):
-        return datetime.fromisoformat(raw).replace(tzinfo=LOCAL_TZ).isoformat()  # datetime-local: Vietnamese time
+        return as_local(datetime.fromisoformat(raw)).isoformat()  # datetime-local: Vietnamese time
     return raw
 
 
@@ -122,7 +127,7 @@ def uploaded_photos(form: FormDefinition, data: Any) -> tuple[dict[str, list[str
     shas: dict[str, list[str]] = {}
     photos: list[Photo] = []
     errors: list[FieldError] = []
-    for _, q in form.questions():
+    for _section, q in form.questions():
         if q.kind != "photo":
             continue
         for item in data.getall(FIELD + q.id, []):
@@ -146,8 +151,8 @@ def body_from_form(establishment: Establishment, form: FormDefinition, answers: 
     now = utcnow()
     outcome = answers.get("outcome")
     if outcome not in {o.value for o in Outcome}:
-        raise AppError(422, "invalid", "choose the outcome",
-                       [FieldError("answers.outcome", "required", "an answer is required")])
+        raise AppError(422, "invalid", _("Chưa chọn kết quả kiểm tra."),
+                       [FieldError("answers.outcome", "required", _("Hãy chọn kết quả kiểm tra."))])
     started: datetime = now
     raw_start = answers.get("started_at")
     if isinstance(raw_start, str):
@@ -155,8 +160,6 @@ def body_from_form(establishment: Establishment, form: FormDefinition, answers: 
             started = datetime.fromisoformat(raw_start)
         except ValueError:
             started = now
-    if started.tzinfo is None:
-        started = started.replace(tzinfo=LOCAL_TZ)
     return InspectionIn(establishment_id=establishment.id, form_id=form.id, form_version=form.version,
-                        started_at=started, submitted_at=now, location=None, answers=answers,
+                        started_at=as_local(started), submitted_at=now, location=None, answers=answers,
                         outcome=Outcome(outcome), notes=notes[:10_000])

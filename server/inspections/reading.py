@@ -2,35 +2,36 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forms import registry
-from server.auth.identity import CurrentUser
+from forms.spec import FormDefinition
 from server.auth.models import Role, User
 from server.errors import AppError, FieldError, not_found
-from server.inspections.forms import definition_of
-from server.inspections.models import FormVersion, Inspection
+from server.i18n import gettext as _
+from server.identity import CurrentUser
+from server.inspections.forms import current_forms
+from server.inspections.models import Inspection
 from server.inspections.schemas import FormSummary, InspectionPage, InspectionSummary
-from server.inspections.services import scoped
 from server.registry.models import Establishment
+from server.scope import scoped
 from server.wards.models import Ward
 
-UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: Roles that see the research status (V/P/U) of each legal basis; inspectors never do.
 VERIFICATION_ROLES = (Role.CITY_OFFICE, Role.ADMIN)
 
 
-def parse_uuid(value: str) -> str:
-    """The canonical (lowercase, hyphenated) form of a client-made UUID; 422 for anything else."""
-    if not UUID_RE.fullmatch(value):
-        raise AppError(422, "invalid", "the inspection id must be a UUID",
-                       [FieldError("uuid", "wrong_type", "expected a UUID like 0b8e2f4a-…")])
-    return value.lower()
+def listing() -> Select[Any]:
+    """Inspections with their business, ward and inspector's login, one row each (scope it before use):
+    the list here, the review queue and the home page's queue all start from it."""
+    return (select(Inspection, Establishment, Ward, User.username)
+            .join(Establishment, Establishment.id == Inspection.establishment_id)
+            .join(Ward, Ward.id == Inspection.ward_id)
+            .join(User, User.id == Inspection.inspector_id))
 
 
 async def list_inspections(
@@ -38,13 +39,7 @@ async def list_inspections(
     establishment_id: int | None = None, limit: int = 50, offset: int = 0,
 ) -> InspectionPage:
     """Newest first, inside the user's wards; ``ward`` is a ward code, ``state`` a review state."""
-    query = scoped(
-        select(Inspection, Establishment, Ward, User.username)
-        .join(Establishment, Establishment.id == Inspection.establishment_id)
-        .join(Ward, Ward.id == Inspection.ward_id)
-        .join(User, User.id == Inspection.inspector_id),
-        user,
-    )
+    query = scoped(listing(), Inspection.ward_id, user)
     if ward:
         query = query.where(Ward.code == ward)
     if state:
@@ -63,28 +58,28 @@ async def list_inspections(
     return InspectionPage(items, total, limit, offset)
 
 
-def list_forms() -> list[FormSummary]:
-    """The latest version of every form in the definitions folder."""
-    reg = registry.default()
-    return [FormSummary(id=f.id, version=f.version, versions=reg.versions(f.id),
+async def list_forms(session: AsyncSession) -> list[FormSummary]:
+    """The newest version of every form (a file's, or one the city office published)."""
+    forms = await current_forms(session)
+    return [FormSummary(id=f.id, version=f.version, versions=forms.versions(f.id),
                         title=msgspec.to_builtins(f.title), establishment_types=list(f.establishment_types))
-            for f in reg.latest()]
+            for f in forms.latest()]
+
+
+async def form_version(session: AsyncSession, form_id: str, version: int | None) -> FormDefinition:
+    """A definition (the newest, or the given version): a file's, or one only the database keeps."""
+    forms = await current_forms(session)
+    try:
+        return forms.get(form_id, version)
+    except registry.FormNotFound:
+        if version is not None and forms.versions(form_id):
+            raise AppError(404, "not_found", _("Mẫu {form} không có phiên bản {version}.").format(
+                form=form_id, version=version),
+                           [FieldError("version", "unknown_form", _("Không có phiên bản này."))]) from None
+        raise not_found("form") from None
 
 
 async def public_form(session: AsyncSession, user: CurrentUser, form_id: str, version: int | None) -> dict[str, Any]:
-    """A definition as JSON (latest, or the given version); a version only the database still keeps (its
-    file removed) is served from there. The V/P/U flags only for the city office and admins."""
-    definition = None
-    try:
-        definition = registry.get(form_id, version)
-    except registry.FormNotFound:
-        if version is not None:
-            row = await session.scalar(select(FormVersion).where(FormVersion.form_id == form_id,
-                                                                 FormVersion.version == version))
-            definition = definition_of(row) if row is not None else None
-    if definition is None:
-        if version is not None and form_id in {f.id for f in registry.all_forms()}:
-            raise AppError(404, "not_found", f"form {form_id} has no version {version}",
-                           [FieldError("version", "unknown_form", "no such version")])
-        raise not_found("form")
+    """A definition as JSON (newest, or the given version). The V/P/U flags only for the city office and admins."""
+    definition = await form_version(session, form_id, version)
     return registry.to_public(definition, include_verification=user.has(*VERIFICATION_ROLES))

@@ -1,4 +1,4 @@
-"""API structs of inspections (the PUT body is the contract of DESIGN §5)."""
+"""API structs of inspections (the PUT body is the API contract: README, "Inspectors' phones")."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import msgspec
 
 from server.inspections.models import Outcome
+from server.inspections.signatures import SignatureIn
 
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
@@ -30,6 +31,8 @@ class InspectionIn(msgspec.Struct, forbid_unknown_fields=True):
     answers: dict[str, Any]
     outcome: Outcome
     notes: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+    #: Drawn on the phone (server/inspections/signatures.py); absent or empty: an unsigned record.
+    signatures: list[SignatureIn] = msgspec.field(default_factory=list)
 
 
 class LocationOut(msgspec.Struct):
@@ -60,6 +63,8 @@ class InspectionOut(msgspec.Struct):
     inspector: str
     version: int
     attachments: list[str] = []
+    #: [{role, name, sha256, signed_at}]: the PNGs are attachments like the photos.
+    signatures: list[dict[str, Any]] = []
 
 
 class InspectionSummary(msgspec.Struct):

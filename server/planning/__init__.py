@@ -1,1 +1,10 @@
-"""planning domain."""
+"""Teams, plans and targets, assignments and day routes."""
+
+from server.exports import lazy_exports
+
+__all__, __getattr__ = lazy_exports(__name__, {
+    "assignments": ["create_assignment", "led_teams", "todays_visits"],
+    "targets": ["ranked_targets"],
+    "plans": ["targets_of"],
+    "schemas": ["AssignmentIn", "PlanYearPath"],
+})

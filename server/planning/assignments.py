@@ -3,17 +3,18 @@ stop status that inspections set (server/inspections/services.py) or the team se
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.actions import Action
-from server.audit.services import record
-from server.auth.identity import CurrentUser
+from server.audit import Action, record
 from server.auth.models import Role
+from server.calendar import local_today
 from server.errors import AppError, FieldError, not_found
-from server.i18n import LOCAL_TZ
+from server.i18n import gettext as _
+from server.identity import CurrentUser
 from server.planning.models import Assignment, AssignmentStop, StopStatus, Team, TeamMember
 from server.planning.routing import visible
 from server.planning.schemas import AssignmentIn, AssignmentOut, StopOut
@@ -40,15 +41,16 @@ async def member_team_ids(session: AsyncSession, user: CurrentUser) -> set[int]:
 async def create_assignment(session: AsyncSession, user: CurrentUser, data: AssignmentIn) -> Assignment:
     team = next((t for t in await led_teams(session, user) if t.id == data.team_id), None)
     if team is None:
-        raise AppError(403, "not_team_lead", "you do not lead this team")
-    if data.date < datetime.now(LOCAL_TZ).date():
-        raise AppError(422, "invalid", "the day is past", [FieldError("date", "past_date", "today or later")])
+        raise AppError(403, "not_team_lead", _("Bạn không phải là trưởng đoàn, tổ này."))
+    if data.date < local_today():
+        raise AppError(422, "invalid", _("Ngày này đã qua."),
+                       [FieldError("date", "past_date", _("Hãy chọn hôm nay hoặc một ngày sau."))])
     found = await visible(session, user, data.establishment_ids, "establishment_ids")
     if team.ward_id is not None:
-        errors = [FieldError(f"establishment_ids[{i}]", "other_ward", "outside the team's ward")
+        errors = [FieldError(f"establishment_ids[{i}]", "other_ward", _("Cơ sở này nằm ngoài phường, xã của đoàn, tổ."))
                   for i, eid in enumerate(data.establishment_ids) if found[eid].ward_id != team.ward_id]
         if errors:
-            raise AppError(422, "invalid", "the team works in its own ward only", errors)
+            raise AppError(422, "invalid", _("Đoàn, tổ chỉ làm việc trong phường, xã của mình."), errors)
     assignment = Assignment(team_id=team.id, date=data.date, note=data.note.strip(), created_by=user.id,
                             stops=[AssignmentStop(establishment_id=eid, position=i)
                                    for i, eid in enumerate(data.establishment_ids, start=1)])
@@ -105,15 +107,31 @@ async def set_stop_status(session: AsyncSession, user: CurrentUser, assignment_i
     if stop is None:
         raise not_found("stop")
     if team.id not in await member_team_ids(session, user) and not user.has(Role.ADMIN):
-        raise AppError(403, "not_team_member", "only the team marks its stops")
+        raise AppError(403, "not_team_member",
+                       _("Chỉ thành viên của đoàn, tổ mới được đánh dấu các điểm dừng của đoàn, tổ."))
     if status not in MANUAL:
-        raise AppError(422, "invalid", "set by the inspection",
-                       [FieldError("status", "not_manual", "by hand only not_found or planned")])
+        raise AppError(422, "invalid", _("Trạng thái này do biên bản kiểm tra đặt."),
+                       [FieldError("status", "not_manual",
+                                   _("Bằng tay chỉ được chọn «không tìm thấy» hoặc «đã lên kế hoạch»."))])
     if stop.inspection_id is not None:
-        raise AppError(409, "stop_inspected", "an inspection already set this stop")
+        raise AppError(409, "stop_inspected", _("Điểm dừng này đã có biên bản kiểm tra."))
     if stop.status != status.value:
         before = stop.status
         stop.status = status.value
         await record(session, user.id, Action.ASSIGNMENT_STOP_UPDATE, "assignment_stop", stop.id,
                      before={"status": before}, after={"status": status.value, "assignment_id": assignment.id})
     return await assignment_out(session, assignment, team)
+
+
+async def todays_visits(session: AsyncSession, user: CurrentUser) -> list[dict[str, Any]]:
+    """The stops of today's assignments of the user's teams, in route order."""
+    today = local_today()
+    rows = await session.execute(
+        select(AssignmentStop, Establishment)
+        .join(Assignment, Assignment.id == AssignmentStop.assignment_id)
+        .join(TeamMember, TeamMember.team_id == Assignment.team_id)
+        .join(Establishment, Establishment.id == AssignmentStop.establishment_id)
+        .where(TeamMember.user_id == user.id, Assignment.date == today)
+        .order_by(Assignment.id, AssignmentStop.position)
+    )
+    return [{"stop": s, "establishment": e} for s, e in rows.all()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 import msgspec
@@ -11,16 +11,15 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maps.distance import distance_m
 from maps.render import map_fragment, route_map
 from maps.routes import START_ID, Leg, Route, Stop
-from server.auth.identity import CurrentUser
+from server.calendar import local_today, plan_covering, plan_year
 from server.errors import AppError
-from server.i18n import LOCAL_TZ
 from server.i18n import gettext as _
+from server.identity import CurrentUser
 from server.planning.assignments import (
     create_assignment,
     get_assignment,
@@ -29,23 +28,18 @@ from server.planning.assignments import (
     member_team_ids,
     set_stop_status,
 )
-from server.planning.models import Plan, StopStatus, Team
+from server.planning.models import StopStatus, Team
 from server.planning.routes import LEADS, ROUTERS, TARGET_READERS
 from server.planning.routing import plan
 from server.planning.schemas import AssignmentIn, AssignmentOut, PointIn, RouteIn
 from server.planning.targets import targets
-from server.registry.labels import labels
-from server.registry.locating import locator_for
+from server.registry import labels, locator_for
 from server.security import request_nonce, with_nonce
 from server.settings import Settings
-from server.wards.services import list_wards
+from server.wards import list_wards
 
 LEAFLET = "/vendor/leaflet"
 MAP_HEIGHT = "480px"
-
-
-def _today() -> Any:
-    return datetime.now(LOCAL_TZ).date()
 
 
 @get("/targets", guards=TARGET_READERS, include_in_schema=False)
@@ -55,11 +49,11 @@ async def targets_page(
     year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
 ) -> Template:
     wards = await list_wards(db, user)
-    year = year or await db.scalar(select(func.max(Plan.year))) or _today().year
+    year = year or await plan_year(db)
     ward = ward or (wards[0].code if wards else "")
     result = await targets(db, user, ward, year) if ward else None
     return Template("targets.html", context={"wards": wards, "ward": ward, "year": year, "result": result,
-                                             "labels": labels()})
+                                             "labels": labels(), "plan_gap": await plan_covering(db) is None})
 
 
 async def _route_map(request: Request[Any, Any, Any], db: AsyncSession, settings: Settings, route: Route,
@@ -91,7 +85,7 @@ async def route_page(
     return Template("route.html", context={
         "route": planned.out, "stop_rows": stop_rows, "map": map_html,
         "dropped": [planned.establishments[i] for i in planned.out.dropped], "teams": await led_teams(db, user),
-        "tomorrow": (_today() + timedelta(days=1)).isoformat(), "labels": labels()})
+        "tomorrow": (local_today() + timedelta(days=1)).isoformat(), "labels": labels()})
 
 
 class AssignmentForm(msgspec.Struct):
@@ -159,7 +153,7 @@ async def stop_submit(assignment_id: FromPath[int], stop_id: FromPath[int], data
     try:
         status = StopStatus(data.status)
     except ValueError as exc:
-        raise AppError(422, "invalid", "unknown status") from exc
+        raise AppError(422, "invalid", _("Trạng thái không hợp lệ.")) from exc
     await set_stop_status(db, user, assignment_id, stop_id, status)
     return Redirect(f"/assignments/{assignment_id}", status_code=303)
 

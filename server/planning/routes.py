@@ -10,9 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import requires
-from server.auth.identity import CurrentUser
 from server.auth.models import Role
+from server.calendar import plan_year
+from server.guards import requires
+from server.identity import CurrentUser
 from server.planning.assignments import create_assignment, get_assignment, list_assignments, set_stop_status
 from server.planning.routing import plan
 from server.planning.schemas import AssignmentIn, AssignmentOut, RouteIn, RouteOut, StopUpdate, TargetList
@@ -30,10 +31,10 @@ LEADS = [requires(Role.TEAM_LEAD, Role.ADMIN)]
 async def api_targets(
     db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
     ward: Annotated[str, QueryParameter(pattern=r"^\d{1,10}$")],
-    year: Annotated[int, QueryParameter(ge=2000, le=2100)],
+    year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
 ) -> TargetList:
-    return await targets(db, user, ward, year, limit)
+    return await targets(db, user, ward, year or await plan_year(db), limit)
 
 
 @post("/api/v1/routes", guards=ROUTERS, operation_id="planRoute", tags=["planning"], status_code=200)

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maps.distance import LatLon, OsrmError, OsrmTable, distance_matrix
 from maps.routes import START_ID, InfeasibleRouteError, Route, Stop, plan_route
-from server.auth.identity import CurrentUser
 from server.errors import AppError, FieldError
+from server.i18n import gettext as _
+from server.identity import CurrentUser
 from server.planning.models import Team, TeamMember
 from server.planning.schemas import LegOut, PointIn, RouteIn, RouteOut
 from server.registry.models import Establishment
@@ -44,16 +45,16 @@ async def team_base(session: AsyncSession, user: CurrentUser) -> tuple[float, fl
 async def visible(session: AsyncSession, user: CurrentUser, ids: Sequence[int], path: str) -> dict[int, Establishment]:
     """The businesses ``ids``, all of which the user must see (else 422 naming each bad index)."""
     if len(set(ids)) != len(ids):
-        raise AppError(422, "invalid", "an establishment is listed twice",
-                       [FieldError(path, "duplicate", "each establishment once")])
+        raise AppError(422, "invalid", _("Có cơ sở được ghi hai lần trong lộ trình."),
+                       [FieldError(path, "duplicate", _("Mỗi cơ sở chỉ được ghi một lần."))])
     found = {e.id: e for e in (await session.scalars(select(Establishment).where(Establishment.id.in_(ids)))).all()
              if user.sees_ward(e.ward_id)}
-    errors = [FieldError(f"{path}[{i}]", "unknown_establishment", f"no establishment {eid}")
+    errors = [FieldError(f"{path}[{i}]", "unknown_establishment", _("Không có cơ sở số {id}.").format(id=eid))
               for i, eid in enumerate(ids) if eid not in found]
-    errors += [FieldError(f"{path}[{i}]", "no_point", f"establishment {eid} has no registered point")
+    errors += [FieldError(f"{path}[{i}]", "no_point", _("Cơ sở số {id} chưa có vị trí đã đăng ký.").format(id=eid))
                for i, eid in enumerate(ids) if eid in found and found[eid].lat is None]
     if errors:
-        raise AppError(422, "invalid", "some establishments cannot be routed", errors)
+        raise AppError(422, "invalid", _("Không thể xếp lộ trình cho một số cơ sở."), errors)
     return found
 
 
@@ -77,11 +78,12 @@ async def plan(session: AsyncSession, user: CurrentUser, settings: Settings, dat
     windows: dict[int, tuple[int, int]] = {}
     for key, (opens, closes) in (data.time_windows or {}).items():
         if not key.isdigit() or int(key) not in found:
-            raise AppError(422, "invalid", "time window of an establishment not in the route",
-                           [FieldError(f"time_windows.{key}", "unknown_establishment", "not in establishment_ids")])
+            raise AppError(422, "invalid", _("Có khung giờ của một cơ sở không nằm trong lộ trình."),
+                           [FieldError(f"time_windows.{key}", "unknown_establishment",
+                                        _("Cơ sở này không có trong danh sách cơ sở của lộ trình."))])
         if opens > closes:
-            raise AppError(422, "invalid", "a window closes before it opens",
-                           [FieldError(f"time_windows.{key}", "bad_window", "open must be <= close")])
+            raise AppError(422, "invalid", _("Có khung giờ kết thúc trước khi bắt đầu."),
+                           [FieldError(f"time_windows.{key}", "bad_window", _("Giờ mở không được muộn hơn giờ đóng."))])
         windows[int(key)] = (opens, closes)
     start = (data.start.lat, data.start.lon) if data.start else await team_base(session, user)
     stops = [Stop(eid, found[eid].lat, found[eid].lon, windows.get(eid))  # type: ignore[arg-type]

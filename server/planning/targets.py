@@ -8,20 +8,20 @@ active hotspots linked to the business or within ``NEARBY_M`` of it (capped); th
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maps.distance import distance_m
-from server.auth.identity import CurrentUser
+from server.calendar import end_of_day, local_day, local_today
 from server.errors import not_found
-from server.i18n import LOCAL_TZ
+from server.identity import CurrentUser
 from server.inspections.models import Inspection, ReviewState
 from server.planning.schemas import ScoreParts, TargetList, TargetOut
 from server.registry.models import Establishment, EstablishmentStatus
+from server.scope import ward_by_code
 from server.tips.models import Hotspot, HotspotStatus, Tip, TipStatus
-from server.wards.models import Ward
 
 NEARBY_M = 300.0
 WEIGHTS: dict[str, float] = {
@@ -42,12 +42,12 @@ OPEN_TIPS = (TipStatus.RECEIVED, TipStatus.CLASSIFIED, TipStatus.ASSIGNED, TipSt
 
 def as_of(year: int, today: date | None = None) -> date:
     """The day the score looks from: today in a running year, the last day of a past year."""
-    today = today or datetime.now(LOCAL_TZ).date()
+    today = today or local_today()
     return min(today, date(year, 12, 31)) if year <= today.year else date(year, 1, 1)
 
 
 def months_between(earlier: datetime, day: date) -> int:
-    local = earlier.astimezone(LOCAL_TZ).date()
+    local = local_day(earlier)
     return max(0, (day.year - local.year) * 12 + day.month - local.month - (day.day < local.day))
 
 
@@ -84,12 +84,11 @@ def _bbox_filter(model, lats: list[float], lons: list[float]):  # type: ignore[n
 
 async def targets(session: AsyncSession, user: CurrentUser, ward_code: str, year: int, limit: int = 200,
                   today: date | None = None) -> TargetList:
-    ward = await session.scalar(select(Ward).where(Ward.code == ward_code).order_by(Ward.valid_from.desc()).limit(1))
-    if ward is None or not user.sees_ward(ward.id):
+    ward = await ward_by_code(session, ward_code, user)
+    if ward is None:
         raise not_found("ward")
     day = as_of(year, today)
-    cutoff = datetime.combine(day, time.max, tzinfo=LOCAL_TZ).astimezone(UTC)
-    seen = and_(Inspection.started_at <= cutoff, Inspection.review_state != ReviewState.REJECTED.value)
+    seen = and_(Inspection.started_at < end_of_day(day), Inspection.review_state != ReviewState.REJECTED.value)
     history = (
         select(Inspection.establishment_id.label("eid"), func.max(Inspection.started_at).label("last"),
                func.coalesce(func.sum(Inspection.violation_count), 0).label("violations"))
@@ -134,3 +133,7 @@ async def targets(session: AsyncSession, user: CurrentUser, ward_code: str, year
     items.sort(key=lambda t: (-t.score, t.name, t.id))
     weights = {**WEIGHTS, **{f"type_{k}": v for k, v in TYPE_WEIGHTS.items()}, "nearby_m": NEARBY_M}
     return TargetList(ward.code, ward.full_name, year, day, weights, len(items), items[:limit])
+
+
+#: ``targets`` under the name other packages import it by (``server.planning.targets`` is this module).
+ranked_targets = targets

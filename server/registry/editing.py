@@ -9,19 +9,20 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.actions import Action
-from server.audit.services import record
-from server.auth.identity import CurrentUser
+from server.audit import Action, record
 from server.errors import AppError, FieldError, not_found
+from server.i18n import gettext as _
 from server.i18n import nfc
+from server.identity import CurrentUser
 from server.registry.duplicates import find_duplicates
 from server.registry.locating import WardLocator, WardRef
 from server.registry.models import Establishment
 from server.registry.schemas import EstablishmentIn, EstablishmentUpdate
+from server.registry.versions import record_versions
 
 AUDITED = ("name", "type", "address", "lat", "lon", "ward_id", "ward_override_reason", "business_reg_no",
-           "security_cert_no", "operating_licence_no", "legal_rep", "phone", "rooms", "status", "opened_on",
-           "closed_on", "proposed_lat", "proposed_lon")
+           "security_cert_no", "operating_licence_no", "legal_rep", "phone", "rooms", "workers", "status",
+           "opened_on", "closed_on", "proposed_lat", "proposed_lon")
 TEXT_FIELDS = ("name", "address", "legal_rep", "phone")
 LICENCE_FIELDS = ("business_reg_no", "security_cert_no", "operating_licence_no")
 
@@ -68,7 +69,7 @@ def resolve_ward(
     else:
         raise _invalid("ward", "required", "give a point on the map or a ward")
     if not user.sees_ward(target.id):
-        raise AppError(403, "out_of_scope", "this ward is outside your scope")
+        raise AppError(403, "out_of_scope", _("Phường, xã này nằm ngoài phạm vi của bạn."))
     if point is None or (located is not None and located.id == target.id):
         return target, None
     if not reason:
@@ -91,7 +92,9 @@ async def _check_duplicates(session: AsyncSession, e: Establishment, confirmed: 
     if found:
         errors = [FieldError("business_reg_no" if d.reason == "same_licence" else "name", d.reason,
                              f"{d.id}: {d.name}") for d in found]
-        raise AppError(409, "possible_duplicate", "likely duplicate; resend with confirm_duplicate", errors)
+        raise AppError(409, "possible_duplicate",
+                       _("Cơ sở này có thể đã có trong danh bạ; nếu chắc chắn là cơ sở khác, "
+                         "hãy xác nhận rồi gửi lại."), errors)
 
 
 async def create_establishment(
@@ -102,7 +105,8 @@ async def create_establishment(
     e = Establishment(
         ward_id=ward.id, type=data.type.value, name=nfc(data.name).strip(), address=nfc(data.address).strip(),
         lat=data.lat, lon=data.lon, ward_override_reason=reason, legal_rep=nfc(data.legal_rep).strip(),
-        phone=data.phone.strip(), rooms=data.rooms, status=data.status.value, opened_on=data.opened_on,
+        phone=data.phone.strip(), rooms=data.rooms, workers=data.workers, status=data.status.value,
+        opened_on=data.opened_on,
         **{f: _clean_licence(getattr(data, f)) for f in LICENCE_FIELDS},
     )
     if not e.name:
@@ -110,6 +114,7 @@ async def create_establishment(
     await _check_duplicates(session, e, data.confirm_duplicate, None)
     session.add(e)
     await session.flush()
+    await record_versions(session, [e.id])
     await record(session, user.id, Action.ESTABLISHMENT_CREATE, "establishment", e.id, after=snapshot(e))
     return e
 
@@ -160,6 +165,7 @@ async def update_establishment(
     changed = [f for f in AUDITED if before[f] != after[f]]
     await record(session, user.id, Action.ESTABLISHMENT_UPDATE, "establishment", e.id,
                  before={f: before[f] for f in changed}, after={f: after[f] for f in changed})
+    await record_versions(session, [e.id])
     return e
 
 
@@ -169,6 +175,6 @@ async def confirm_proposed_point(
     """Make the point proposed by an inspection's GPS fix the registered point (the ward follows it)."""
     e = await editable(session, user, establishment_id)
     if e.proposed_lat is None or e.proposed_lon is None:
-        raise AppError(409, "no_proposed_point", "this business has no proposed point")
+        raise AppError(409, "no_proposed_point", _("Cơ sở này không có vị trí đề xuất."))
     update = EstablishmentUpdate(lat=e.proposed_lat, lon=e.proposed_lon, confirm_duplicate=True)
     return await update_establishment(session, user, locator, establishment_id, update)

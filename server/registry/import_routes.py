@@ -21,14 +21,15 @@ from litestar.params import FromPath, FromQuery, MultipartBody
 from litestar.response import Redirect, Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.identity import CurrentUser
 from server.db import Access, access_var
 from server.errors import AppError
+from server.identity import CurrentUser
 from server.registry.imports import ImportReport, ImportResult, commit_import, finish, load_upload, store_upload
 from server.registry.labels import labels
 from server.registry.locating import WardLocator, locator_for
 from server.registry.routes import editors
 from server.registry.tables import Geocoder, Scan, run_scan, scan, template_xlsx
+from server.registry.upload_limits import check_upload
 from server.settings import Settings
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -66,7 +67,7 @@ async def _scan(data: bytes, name: str, locator: WardLocator, geocoder: Geocoder
 
 async def _report(request: Request[Any, Any, Any], db: AsyncSession, user: CurrentUser, settings: Settings,
                   name: str, data: bytes) -> ImportReport:
-    token = store_upload(settings.data_path, user.id, name, data)
+    token = await store_upload(db, user.id, name, data)
     locator = await locator_for(request.app.state, db)
     result = await _scan(data, name, locator, geocoder_for(request.app.state, settings))
     report, _ = await finish(db, user.ward_ids, token, name, result)
@@ -81,8 +82,7 @@ def _step(gen: Generator[tuple[int, int], None, Scan]) -> tuple[tuple[int, int] 
 
 
 async def _stream(request: Request[Any, Any, Any], user: CurrentUser, settings: Settings, name: str,
-                  data: bytes) -> AsyncGenerator[bytes, None]:
-    token = store_upload(settings.data_path, user.id, name, data)
+                  data: bytes, token: str) -> AsyncGenerator[bytes, None]:
     access_var.set(Access.READ)  # no SQLite write lock while the rows are checked
     async with request.app.state.sessionmaker() as session:
         locator = await locator_for(request.app.state, session)
@@ -107,15 +107,17 @@ async def api_check_import(
     user: NamedDependency[CurrentUser], settings: NamedDependency[Settings], stream: FromQuery[bool] = False,
 ) -> Any:
     content = await data.file.read()
+    check_upload(content)
     if stream:
-        return Stream(_stream(request, user, settings, data.file.filename or "upload", content),
+        token = await store_upload(db, user.id, data.file.filename or "upload", content)
+        return Stream(_stream(request, user, settings, data.file.filename or "upload", content, token),
                       media_type="application/x-ndjson")
     return await _report(request, db, user, settings, data.file.filename or "upload", content)
 
 
 async def _commit(request: Request[Any, Any, Any], db: AsyncSession, user: CurrentUser, settings: Settings,
                   token: str) -> ImportResult:
-    name, content = load_upload(settings.data_path, user.id, token)
+    name, content = await load_upload(db, user.id, token)
     result = await _scan(content, name, await locator_for(request.app.state, db),
                          geocoder_for(request.app.state, settings))
     return await commit_import(db, user.id, user.ward_ids, token, name, result)
@@ -147,7 +149,9 @@ async def import_upload(
     data: MultipartBody[Upload], request: Request[Any, Any, Any], db: NamedDependency[AsyncSession],
     user: NamedDependency[CurrentUser], settings: NamedDependency[Settings],
 ) -> Template:
-    report = await _report(request, db, user, settings, data.file.filename or "upload", await data.file.read())
+    content = await data.file.read()
+    check_upload(content)
+    report = await _report(request, db, user, settings, data.file.filename or "upload", content)
     return Template("registry_import.html", context={"report": report, "labels": labels()},
                     status_code=200 if report.ok else 422)
 

@@ -1,8 +1,9 @@
 """Importing the registry from a spreadsheet: check first (a report, nothing written), then commit every
 row or none. A row whose business registration number is already registered updates that business.
 
-The uploaded file is kept under ``<data dir>/imports/<user id>/<sha256>.<ext>`` between the check and the
-commit (and afterwards: the ``establishment.import`` audit event names it by its sha256).
+The uploaded file is kept in the database (``import_uploads``, by its sha256 and its uploader) between the check
+and the commit, so that any app machine may serve either step (and afterwards: the ``establishment.import``
+audit event names it by its sha256).
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.actions import Action
-from server.audit.services import record
+from server.audit import Action, record
+from server.db import write_transaction
 from server.errors import AppError, FieldError
-from server.registry.models import Establishment
+from server.i18n import gettext as _
+from server.registry.models import Establishment, ImportUpload
 from server.registry.tables import HEADER, ImportProblem, ImportRow, Scan
+from server.registry.versions import record_versions
 
 CHUNK = 500
 UPDATABLE = ("name", "type", "address", "lat", "lon", "security_cert_no", "operating_licence_no", "legal_rep",
-             "phone", "rooms", "status")
+             "phone", "rooms", "workers", "status")
 
 
 class ImportReport(msgspec.Struct):
@@ -43,29 +47,28 @@ class ImportResult(msgspec.Struct):
     unchanged: int
 
 
-def store_upload(data_dir: Path, user_id: int | None, filename: str, data: bytes) -> str:
-    """Keep the file for the commit step; the token is its sha256."""
+async def store_upload(session: AsyncSession, user_id: int | None, filename: str, data: bytes) -> str:
+    """Keep the file for the commit step, committed at once (the check itself writes nothing); the token is its
+    sha256. The same file again by the same person is the same row."""
     token = hashlib.sha256(data).hexdigest()
-    suffix = ".xlsx" if data[:4] == b"PK\x03\x04" else ".csv"
-    folder = data_dir / "imports" / str(user_id or "cli")
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{token}{suffix}"
-    if not path.exists():
-        path.write_bytes(data)
-    (folder / f"{token}.name").write_text(Path(filename).name[:200] or "upload", encoding="utf-8")
+    try:
+        async with write_transaction(session):
+            if await session.get(ImportUpload, (token, user_id or 0)) is None:
+                session.add(ImportUpload(token=token, owner=user_id or 0, name=Path(filename).name[:200] or "upload",
+                                         data=data))
+    except IntegrityError:  # the same upload, stored meanwhile by a concurrent request
+        pass
     return token
 
 
-def load_upload(data_dir: Path, user_id: int | None, token: str) -> tuple[str, bytes]:
-    if len(token) != 64 or any(c not in "0123456789abcdef" for c in token):
-        raise AppError(404, "not_found", "no such upload")
-    folder = data_dir / "imports" / str(user_id or "cli")
-    for suffix in (".xlsx", ".csv"):
-        path = folder / f"{token}{suffix}"
-        if path.exists():
-            name = folder / f"{token}.name"
-            return (name.read_text(encoding="utf-8") if name.exists() else path.name), path.read_bytes()
-    raise AppError(404, "not_found", "no such upload")
+async def load_upload(session: AsyncSession, user_id: int | None, token: str) -> tuple[str, bytes]:
+    """The file ``user_id`` uploaded under ``token`` (another person's upload is not found)."""
+    upload = None
+    if len(token) == 64 and all(c in "0123456789abcdef" for c in token):
+        upload = await session.get(ImportUpload, (token, user_id or 0))
+    if upload is None:
+        raise AppError(404, "not_found", _("Không tìm thấy tệp đã tải lên."))
+    return upload.name, upload.data
 
 
 async def _existing(session: AsyncSession, reg_nos: list[str]) -> dict[str, Establishment]:
@@ -128,6 +131,7 @@ async def commit_import(
             if changes:
                 updated[str(target.id)] = changes
     await session.flush()
+    await record_versions(session, [e.id for e in created] + [int(i) for i in updated])
     unchanged = report.update - len(updated)
     await record(session, actor_id, Action.ESTABLISHMENT_IMPORT, "import", token,
                  after={"file": filename, "sha256": token, "created": [e.id for e in created],

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maps.wards import WardIndex
+from server.scope import in_force
 from server.wards.models import Ward
-from server.wards.services import configuration_day, valid_on
 
 STATE_KEY = "ward_locator"
 
@@ -45,8 +45,7 @@ class WardLocator:
 
 
 async def build_locator(session: AsyncSession) -> WardLocator:
-    day = await configuration_day(session)
-    wards = (await session.scalars(select(Ward).where(Ward.id.in_(valid_on(day))).order_by(Ward.code))).all()
+    wards = (await session.scalars(select(Ward).where(Ward.id.in_(await in_force(session))).order_by(Ward.code))).all()
     index = WardIndex({"properties": {"code": w.code}, "geometry": w.geometry} for w in wards)
     refs = [WardRef(w.id, w.code, w.full_name, w.geometry) for w in wards]
     return WardLocator(index, {r.code: r for r in refs}, {r.id: r for r in refs})

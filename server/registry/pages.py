@@ -7,14 +7,18 @@ from datetime import date
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import MediaType, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.identity import CurrentUser
+from server.calendar import parse_day
 from server.errors import AppError, FieldError, problem_of
+from server.formatting import day
+from server.i18n import N_
+from server.i18n import gettext as _
+from server.identity import CurrentUser
 from server.registry import import_routes
 from server.registry.editing import confirm_proposed_point, create_establishment, update_establishment
 from server.registry.labels import labels
@@ -24,14 +28,26 @@ from server.registry.routes import editors
 from server.registry.schemas import EstablishmentIn, EstablishmentOut, EstablishmentUpdate
 from server.registry.services import get_establishment, list_establishments
 from server.settings import Settings
-from server.wards.services import list_wards
+from server.wards import list_wards
 
 PAGE_SIZE = 50
 FIELDS = ("name", "type", "address", "lat", "lon", "ward", "ward_override_reason", "business_reg_no",
-          "security_cert_no", "operating_licence_no", "legal_rep", "phone", "rooms", "status", "opened_on",
-          "closed_on")
+          "security_cert_no", "operating_licence_no", "legal_rep", "phone", "rooms", "workers", "status",
+          "opened_on", "closed_on")
 NULLABLE = {"lat", "lon", "ward", "ward_override_reason", "business_reg_no", "security_cert_no",
-            "operating_licence_no", "rooms", "opened_on", "closed_on"}
+            "operating_licence_no", "rooms", "workers", "opened_on", "closed_on"}
+
+
+DAYS = ("opened_on", "closed_on")
+#: The form's label of each field, for the list of what a refused form must fix.
+FIELD_LABELS = {
+    "name": N_("Tên cơ sở"), "type": N_("Loại hình"), "address": N_("Địa chỉ"), "lat": N_("Vĩ độ"),
+    "lon": N_("Kinh độ"), "ward": N_("Phường, xã"), "ward_override_reason": N_("Lý do"),
+    "business_reg_no": N_("Số ĐKKD"), "security_cert_no": N_("Giấy chứng nhận ANTT"),
+    "operating_licence_no": N_("Giấy phép kinh doanh"), "legal_rep": N_("Người đại diện"),
+    "phone": N_("Điện thoại"), "rooms": N_("Số phòng"), "workers": N_("Số lao động"), "status": N_("Trạng thái"),
+    "opened_on": N_("Ngày bắt đầu hoạt động"), "closed_on": N_("Ngày đóng cửa"),
+}
 
 
 class RegistryForm(msgspec.Struct):
@@ -48,6 +64,7 @@ class RegistryForm(msgspec.Struct):
     legal_rep: str = ""
     phone: str = ""
     rooms: str = ""
+    workers: str = ""
     status: str = "active"
     opened_on: str = ""
     closed_on: str = ""
@@ -62,6 +79,13 @@ def payload(form: RegistryForm, kind: type[msgspec.Struct]) -> Any:
         if field not in kind.__struct_fields__:
             continue
         raw[field] = (None if field in NULLABLE else "") if value == "" else value
+    for field in DAYS:  # typed dd/mm/yyyy (a date picker's yyyy-mm-dd is taken too)
+        if raw.get(field):
+            try:
+                raw[field] = parse_day(raw[field]).isoformat()
+            except ValueError:
+                message = _("Ngày không hợp lệ: hãy gõ theo dạng dd/mm/yyyy.")
+                raise AppError(422, "invalid", message, [FieldError(field, "invalid", message)]) from None
     raw["confirm_duplicate"] = bool(form.confirm_duplicate)
     try:
         return msgspec.convert(raw, kind, strict=False)
@@ -73,6 +97,7 @@ def payload(form: RegistryForm, kind: type[msgspec.Struct]) -> Any:
 
 def form_of(e: EstablishmentOut) -> RegistryForm:
     values = {f: "" if getattr(e, f, None) is None else str(getattr(e, f)) for f in FIELDS if hasattr(e, f)}
+    values |= {f: day(getattr(e, f)) for f in DAYS if getattr(e, f, None) is not None}
     values["ward"] = e.ward if e.ward_override_reason else ""
     return RegistryForm(**values)
 
@@ -129,10 +154,11 @@ async def _failed(db: AsyncSession, user: CurrentUser, request: Request[Any, Any
     problem = problem_of(exc)
     context = await _form_context(db, user, request, settings)
     return Template("registry_form.html", status_code=problem.status,
-                    context={**context, "form": form, "e": e, "problem": problem})
+                    context={**context, "form": form, "e": e, "problem": problem, "field_labels": FIELD_LABELS})
 
 
-@post("/registry/new", guards=editors, include_in_schema=False, status_code=303)
+# media_type: a refused form is the page again (a Template), whatever the handler's return annotation says
+@post("/registry/new", guards=editors, include_in_schema=False, status_code=303, media_type=MediaType.HTML)
 async def create_submit(
     data: URLEncodedBody[RegistryForm], db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
     request: Request[Any, Any, Any], settings: NamedDependency[Settings],
@@ -155,7 +181,8 @@ async def edit_page(
     return Template("registry_form.html", context={**context, "form": form_of(e), "e": e})
 
 
-@post("/registry/{establishment_id:int}/edit", guards=editors, include_in_schema=False, status_code=303)
+@post("/registry/{establishment_id:int}/edit", guards=editors, include_in_schema=False, status_code=303,
+      media_type=MediaType.HTML)
 async def edit_submit(
     establishment_id: FromPath[int], data: URLEncodedBody[RegistryForm], db: NamedDependency[AsyncSession],
     user: NamedDependency[CurrentUser], request: Request[Any, Any, Any], settings: NamedDependency[Settings],

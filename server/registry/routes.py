@@ -11,9 +11,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import requires
-from server.auth.identity import CurrentUser
 from server.auth.models import Role
+from server.guards import requires
+from server.identity import CurrentUser
 from server.registry.editing import confirm_proposed_point, create_establishment, update_establishment
 from server.registry.locating import locator_for
 from server.registry.models import EstablishmentStatus, EstablishmentType

@@ -17,6 +17,7 @@ Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 WardCode = Annotated[str, msgspec.Meta(pattern=r"^\d{1,10}$")]
 Rooms = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
+Workers = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 
 
 class EstablishmentOut(msgspec.Struct):
@@ -34,6 +35,9 @@ class EstablishmentOut(msgspec.Struct):
     security_cert_no: str | None = None
     operating_licence_no: str | None = None
     rooms: int | None = None
+    workers: int | None = None
+    opened_on: date | None = None
+    closed_on: date | None = None
     phone: str = ""
     ward_override_reason: str | None = None
     proposed_lat: float | None = None
@@ -64,6 +68,7 @@ class EstablishmentIn(msgspec.Struct, forbid_unknown_fields=True):
     legal_rep: Annotated[str, msgspec.Meta(max_length=200)] = ""
     phone: Annotated[str, msgspec.Meta(max_length=30)] = ""
     rooms: Rooms | None = None
+    workers: Workers | None = None
     status: EstablishmentStatus = EstablishmentStatus.ACTIVE
     opened_on: date | None = None
     #: Save although a likely duplicate exists (the 409 ``possible_duplicate`` listed it).
@@ -86,6 +91,7 @@ class EstablishmentUpdate(msgspec.Struct, forbid_unknown_fields=True):
     legal_rep: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
     phone: Annotated[str, msgspec.Meta(max_length=30)] | msgspec.UnsetType = msgspec.UNSET
     rooms: Rooms | msgspec.UnsetType | None = msgspec.UNSET
+    workers: Workers | msgspec.UnsetType | None = msgspec.UNSET
     status: EstablishmentStatus | msgspec.UnsetType = msgspec.UNSET
     opened_on: date | msgspec.UnsetType | None = msgspec.UNSET
     closed_on: date | msgspec.UnsetType | None = msgspec.UNSET

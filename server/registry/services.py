@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.identity import CurrentUser
+from server.calendar import local_midnight
 from server.errors import not_found
-from server.i18n import LOCAL_TZ, nfc
+from server.i18n import nfc
+from server.identity import CurrentUser
 from server.inspections.models import Inspection
 from server.registry.models import Establishment
 from server.registry.schemas import EstablishmentOut, EstablishmentPage
+from server.scope import scoped
 from server.wards.models import Ward
 
 
@@ -21,14 +23,10 @@ def establishment_out(e: Establishment, ward: Ward, last: datetime | None = None
         id=e.id, name=e.name, type=e.type, ward=ward.code, ward_name=ward.full_name, address=e.address,
         lat=e.lat, lon=e.lon, status=e.status, legal_rep=e.legal_rep, business_reg_no=e.business_reg_no,
         security_cert_no=e.security_cert_no, operating_licence_no=e.operating_licence_no, rooms=e.rooms,
+        workers=e.workers, opened_on=e.opened_on, closed_on=e.closed_on,
         phone=e.phone, ward_override_reason=e.ward_override_reason, proposed_lat=e.proposed_lat,
         proposed_lon=e.proposed_lon, last_inspected_at=last,
     )
-
-
-def scoped(query: Select, user: CurrentUser) -> Select:
-    """Restrict a query over establishments to the user's wards."""
-    return query if user.ward_ids is None else query.where(Establishment.ward_id.in_(user.ward_ids))
 
 
 def last_inspections():  # type: ignore[no-untyped-def]
@@ -38,10 +36,6 @@ def last_inspections():  # type: ignore[no-untyped-def]
         .group_by(Inspection.establishment_id)
         .subquery()
     )
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
 
 
 async def list_establishments(
@@ -66,7 +60,7 @@ async def list_establishments(
         select(Establishment, Ward, last.c.last)
         .join(Ward, Ward.id == Establishment.ward_id)
         .outerjoin(last, last.c.eid == Establishment.id),
-        user,
+        Establishment.ward_id, user,
     )
     if ward:
         query = query.where(Ward.code == ward)
@@ -84,8 +78,10 @@ async def list_establishments(
         query = query.where(Establishment.proposed_lat.is_not(None))
     if q and q.strip():
         like = f"%{nfc(q.strip()).lower()}%"
+        typed = f"%{nfc(q.strip())}%"  # SQLite's lower() folds ASCII only: "Đông" is found as typed
         query = query.where(
             or_(func.lower(Establishment.name).like(like), func.lower(Establishment.address).like(like),
+                Establishment.name.like(typed), Establishment.address.like(typed),
                 Establishment.business_reg_no == q.strip())
         )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -102,7 +98,7 @@ async def get_establishment(session: AsyncSession, user: CurrentUser, establishm
                 select(Establishment, Ward, last.c.last)
                 .join(Ward, Ward.id == Establishment.ward_id)
                 .outerjoin(last, last.c.eid == Establishment.id),
-                user,
+                Establishment.ward_id, user,
             ).where(Establishment.id == establishment_id)
         )
     ).first()

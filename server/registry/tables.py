@@ -21,9 +21,9 @@ from server.i18n import nfc
 from server.registry.duplicates import fold
 from server.registry.locating import WardLocator
 from server.registry.models import EstablishmentStatus, EstablishmentType
+from server.registry.upload_limits import MAX_COLUMNS, MAX_ROWS, spreadsheet_problem
 
 PROGRESS_EVERY = 250
-MAX_ROWS = 100_000
 
 #: (field, Vietnamese header, required); the template has exactly these columns, in this order.
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -38,6 +38,7 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("legal_rep", "Người đại diện", False),
     ("phone", "Điện thoại", False),
     ("rooms", "Số phòng", False),
+    ("workers", "Số lao động", False),
     ("status", "Trạng thái", False),
 )
 HEADER = {f: h for f, h, _ in COLUMNS}
@@ -103,12 +104,14 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], int, Iterator[Seq
     if not data.strip():
         raise FileProblem("empty_file", "the file is empty")
     if data[:4] == b"PK\x03\x04":
+        if (problem := spreadsheet_problem(data)) is not None:
+            raise FileProblem(*problem)
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise FileProblem("wrong_file_type", f"not a readable XLSX file: {exc}") from exc
         sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS)
         header = next(rows, None)
         if header is None:
             raise FileProblem("empty_file", "the first sheet is empty")
@@ -168,13 +171,13 @@ def check_row(
     if status is None:
         bad("status", "unknown_status", f"unknown status {values['status']!r}")
     values["status"] = status.value if status else None
-    rooms = values["rooms"]
-    values["rooms"] = None
-    if rooms:
-        if rooms.isdigit() and int(rooms) <= 10_000:
-            values["rooms"] = int(rooms)
-        else:
-            bad("rooms", "bad_number", f"not a number of rooms: {rooms!r}")
+    for fld, most in (("rooms", 10_000), ("workers", 100_000)):
+        raw, values[fld] = values[fld], None
+        if raw:
+            if raw.isdigit() and int(raw) <= most:
+                values[fld] = int(raw)
+            else:
+                bad(fld, "bad_number", f"not a number: {raw!r}")
     for fld in ("business_reg_no", "security_cert_no", "operating_licence_no"):
         values[fld] = values[fld] or None
         if values[fld] and len(values[fld]) > 50:

@@ -21,10 +21,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from server.auth.identity import CurrentUser
 from server.auth.models import User
+from server.calendar import LOCAL_TZ
+from server.cells import neutralise
 from server.db import Access, access
-from server.i18n import LOCAL_TZ
+from server.identity import CurrentUser
 from server.inspections.models import Inspection
 from server.registry.models import Establishment
 from server.review.queue import filtered
@@ -40,7 +41,8 @@ COLUMNS = (
     ("type", "Loại hình kinh doanh"), ("address", "Địa chỉ"), ("inspector", "Cán bộ kiểm tra"),
     ("outcome", "Kết quả"), ("violation_count", "Số vi phạm"), ("violations", "Các vi phạm"),
     ("flags", "Cảnh báo vị trí, thời gian"), ("distance_m", "Khoảng cách đến cơ sở (m)"), ("lat", "Vĩ độ"),
-    ("lon", "Kinh độ"), ("review_state", "Trạng thái duyệt"), ("version", "Phiên bản"), ("notes", "Ghi chú"),
+    ("lon", "Kinh độ"), ("review_state", "Trạng thái duyệt"), ("version", "Phiên bản"),
+    ("content_hash", "Mã nội dung (SHA-256)"), ("notes", "Ghi chú"),
 )
 HEADERS = [h for _, h in COLUMNS]
 TEXT = {"establishment", "address", "notes", "violations", "inspector", "ward_name"}
@@ -51,7 +53,7 @@ def _query() -> Any:
                    Establishment.id, Establishment.name, Establishment.type, Establishment.address, User.username,
                    Inspection.outcome, Inspection.violation_count, Inspection.violations, Inspection.flags,
                    Inspection.distance_m, Inspection.lat, Inspection.lon, Inspection.review_state,
-                   Inspection.version, Inspection.notes)
+                   Inspection.version, Inspection.notes, Inspection.body_sha256)
             .join(Establishment, Establishment.id == Inspection.establishment_id)
             .join(Ward, Ward.id == Inspection.ward_id)
             .join(User, User.id == Inspection.inspector_id))
@@ -87,19 +89,18 @@ def flatten(violations: Iterable[dict[str, Any]]) -> str:
 
 def _safe(value: str) -> str:
     """No formulas from data (CSV/Excel injection) and no characters Excel refuses."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))  # type: ignore[no-any-return]
 
 
 def as_dict(row: Row[Any]) -> dict[str, Any]:
     (_id, uuid, started, ward_code, ward_name, est_id, name, typ, address, inspector, outcome, count,
-     violations, flags, distance, lat, lon, state, version, notes) = row
+     violations, flags, distance, lat, lon, state, version, notes, content_hash) = row
     out = {"uuid": uuid, "started_at": started.astimezone(LOCAL_TZ).replace(tzinfo=None),
            "ward_code": ward_code, "ward_name": ward_name, "establishment_id": est_id, "establishment": name,
            "type": typ, "address": address, "inspector": inspector, "outcome": outcome, "violation_count": count,
            "violations": flatten(violations), "flags": ", ".join(flags or []),
            "distance_m": round(distance, 1) if distance is not None else None, "lat": lat, "lon": lon,
-           "review_state": state, "version": version, "notes": notes or ""}
+           "review_state": state, "version": version, "notes": notes or "", "content_hash": content_hash}
     for key in TEXT:
         out[key] = _safe(out[key] or "")
     return out

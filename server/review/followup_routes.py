@@ -11,8 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import requires
-from server.auth.identity import CurrentUser
+from server.guards import requires
+from server.identity import CurrentUser
 from server.redirects import post_redirect, safe_next
 from server.review import followups
 from server.review.labels import CONTEXT

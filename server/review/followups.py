@@ -3,28 +3,29 @@ create an assignment for the team) and licence recommendations; the list of thos
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.actions import Action
-from server.audit.services import record
-from server.auth.identity import CurrentUser
+from server.audit import Action, record
 from server.auth.models import User
+from server.calendar import local_today
 from server.errors import AppError, FieldError, not_found
-from server.i18n import LOCAL_TZ
+from server.i18n import gettext as _
+from server.identity import CurrentUser
+from server.inspections import get_inspection
 from server.inspections.models import Inspection, ReviewState
-from server.inspections.services import get_inspection
 from server.planning.models import Assignment, AssignmentStop, Team
 from server.registry.models import Establishment
 from server.review.models import FollowUp, FollowUpKind, FollowUpStatus
 from server.review.schemas import FollowUpIn, FollowUpOut, FollowUpUpdate
+from server.scope import scoped
 from server.settings import Settings
 from server.wards.models import Ward
-from server.webhooks.services import enqueue
+from server.webhooks import enqueue
 
 #: Fields each kind of follow-up must give.
 REQUIRED: dict[FollowUpKind, tuple[str, ...]] = {
@@ -35,13 +36,9 @@ REQUIRED: dict[FollowUpKind, tuple[str, ...]] = {
 }
 
 
-def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
 def _out(f: FollowUp, inspection: Inspection, establishment: Establishment, ward: Ward, creator: str,
          on: date | None = None) -> FollowUpOut:
-    overdue = (f.status == FollowUpStatus.OPEN.value and f.deadline is not None and f.deadline < (on or today()))
+    overdue = (f.status == FollowUpStatus.OPEN.value and f.deadline is not None and f.deadline < (on or local_today()))
     return FollowUpOut(f.id, inspection.uuid, establishment.name, ward.code, f.kind, f.status, f.decision_no,
                        f.decision_date, f.authority, f.legal_ref, f.fine_vnd, f.subject_kind, f.deadline,
                        f.assignment_id, dict(f.details or {}), creator, f.created_at, overdue)
@@ -66,8 +63,8 @@ async def _reinspection(session: AsyncSession, user: CurrentUser, inspection: In
     team_id = team_id or inspection.team_id
     team = await session.get(Team, team_id) if team_id else None
     if team is None or not (team.ward_id is None or user.sees_ward(team.ward_id)):
-        raise AppError(422, "invalid", "which team re-inspects?",
-                       [FieldError("team_id", "unknown_team", "give the team that re-inspects")])
+        raise AppError(422, "invalid", _("Chưa chọn đoàn, tổ kiểm tra lại."),
+                       [FieldError("team_id", "unknown_team", _("Hãy chọn đoàn, tổ sẽ kiểm tra lại."))])
     assignment = await session.scalar(select(Assignment).where(Assignment.team_id == team.id, Assignment.date == on)
                                       .order_by(Assignment.id).limit(1))
     if assignment is None:
@@ -86,16 +83,16 @@ async def create_follow_up(session: AsyncSession, settings: Settings, user: Curr
                            data: FollowUpIn) -> FollowUpOut:
     inspection = await get_inspection(session, user, uuid)
     if inspection.violation_count == 0:
-        raise AppError(422, "no_violations", "follow-ups are for inspections with violations")
+        raise AppError(422, "no_violations", _("Chỉ biên bản có vi phạm mới có việc xử lý tiếp theo."))
     if inspection.review_state == ReviewState.REJECTED.value:
-        raise AppError(409, "rejected", "the visit was rejected: it has no follow-ups")
+        raise AppError(409, "rejected", _("Biên bản đã bị từ chối nên không có việc xử lý tiếp theo."))
     missing = [name for name in REQUIRED[data.kind] if getattr(data, name) in (None, "")]
     if missing:
-        raise AppError(422, "invalid", f"a {data.kind.value} needs {', '.join(missing)}",
-                       [FieldError(name, "required", "required") for name in missing])
-    if data.kind == FollowUpKind.REINSPECTION and data.deadline and data.deadline < today():
-        raise AppError(422, "invalid", "a re-inspection is planned for today or later",
-                       [FieldError("deadline", "in_the_past", "pick today or a later day")])
+        raise AppError(422, "invalid", _("Còn thiếu thông tin bắt buộc: {fields}.").format(fields=", ".join(missing)),
+                       [FieldError(name, "required", _("Hãy điền mục này.")) for name in missing])
+    if data.kind == FollowUpKind.REINSPECTION and data.deadline and data.deadline < local_today():
+        raise AppError(422, "invalid", _("Lần kiểm tra lại phải vào hôm nay hoặc một ngày sau."),
+                       [FieldError("deadline", "in_the_past", _("Hãy chọn hôm nay hoặc một ngày sau."))])
     details: dict[str, Any] = {"note": data.note} if data.note else {}
     if data.action:
         details["action"] = data.action
@@ -125,17 +122,16 @@ async def create_follow_up(session: AsyncSession, settings: Settings, user: Curr
 async def update_follow_up(session: AsyncSession, settings: Settings, user: CurrentUser, follow_up_id: int,
                            data: FollowUpUpdate) -> FollowUpOut:
     query = _joined().where(FollowUp.id == follow_up_id)
-    if user.ward_ids is not None:
-        query = query.where(Inspection.ward_id.in_(user.ward_ids))
+    query = scoped(query, Inspection.ward_id, user)
     row = (await session.execute(query)).tuples().first()
     if row is None:
         raise not_found("follow-up")
     f = row[0]
     if f.status != FollowUpStatus.OPEN.value:
-        raise AppError(409, "closed", f"this follow-up is already {f.status}")
+        raise AppError(409, "closed", _("Việc xử lý này đã đóng ({status}).").format(status=f.status))
     if data.status == FollowUpStatus.OPEN:
-        raise AppError(422, "invalid", "close a follow-up as done or cancelled",
-                       [FieldError("status", "invalid", "done or cancelled")])
+        raise AppError(422, "invalid", _("Chỉ có thể đóng việc xử lý là «đã xong» hoặc «đã hủy»."),
+                       [FieldError("status", "invalid", _("Hãy chọn «đã xong» hoặc «đã hủy»."))])
     before = {"status": f.status}
     f.status = data.status.value
     if data.note:
@@ -151,10 +147,9 @@ async def update_follow_up(session: AsyncSession, settings: Settings, user: Curr
 async def list_follow_ups(session: AsyncSession, user: CurrentUser, overdue: bool = False,
                           on: date | None = None, limit: int = 500) -> list[FollowUpOut]:
     """Follow-ups in the user's wards; ``overdue``: open ones whose deadline has passed, oldest first."""
-    on = on or today()
+    on = on or local_today()
     query = _joined()
-    if user.ward_ids is not None:
-        query = query.where(Inspection.ward_id.in_(user.ward_ids))
+    query = scoped(query, Inspection.ward_id, user)
     if overdue:
         query = query.where(FollowUp.status == FollowUpStatus.OPEN.value, FollowUp.deadline.is_not(None),
                             FollowUp.deadline < on).order_by(FollowUp.deadline, FollowUp.id)

@@ -6,18 +6,18 @@ from __future__ import annotations
 from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.identity import CurrentUser
-from server.auth.models import User
+from server.identity import CurrentUser
+from server.inspections import listing
 from server.inspections.models import Inspection, ReviewState
 from server.registry.models import Establishment
 from server.review.schemas import QueueFilter, QueueItem, QueuePage
+from server.scope import scoped
 from server.wards.models import Ward
 
 
 def filtered(query: Select, user: CurrentUser, f: QueueFilter, with_state: bool = True) -> Select:
     """Apply the ward scope and the filters to a query that joins Inspection, Establishment and Ward."""
-    if user.ward_ids is not None:
-        query = query.where(Inspection.ward_id.in_(user.ward_ids))
+    query = scoped(query, Inspection.ward_id, user)
     if f.ward:
         query = query.where(Ward.code == f.ward)
     if f.state and with_state:
@@ -35,13 +35,6 @@ def filtered(query: Select, user: CurrentUser, f: QueueFilter, with_state: bool 
     return query
 
 
-def base() -> Select:
-    return (select(Inspection, Establishment, Ward, User.username)
-            .join(Establishment, Establishment.id == Inspection.establishment_id)
-            .join(Ward, Ward.id == Inspection.ward_id)
-            .join(User, User.id == Inspection.inspector_id))
-
-
 def item(i: Inspection, e: Establishment, w: Ward, inspector: str) -> QueueItem:
     return QueueItem(i.uuid, i.started_at, e.id, e.name, e.type, w.code, w.full_name, inspector, i.outcome,
                      i.violation_count, list(i.flags or []), i.review_state, i.version)
@@ -49,13 +42,15 @@ def item(i: Inspection, e: Establishment, w: Ward, inspector: str) -> QueueItem:
 
 async def queue(session: AsyncSession, user: CurrentUser, f: QueueFilter, limit: int = 50,
                 offset: int = 0) -> QueuePage:
-    """One page of the queue (oldest waiting first), the total and the counts per state."""
+    """One page of the queue, the total and the counts per state. Records waiting for a decision (submitted,
+    escalated) come oldest first, like any queue; other lists (decided, or all) newest first."""
     counted = filtered(select(Inspection.review_state, func.count())
                        .join(Establishment, Establishment.id == Inspection.establishment_id)
                        .join(Ward, Ward.id == Inspection.ward_id), user, f, with_state=False)
     per_state = dict((await session.execute(counted.group_by(Inspection.review_state))).tuples().all())
     counts = {s.value: per_state.get(s.value, 0) for s in ReviewState}
     total = counts[f.state.value] if f.state else sum(counts.values())
-    rows = await session.execute(filtered(base(), user, f).order_by(Inspection.started_at, Inspection.id)
-                                 .limit(limit).offset(offset))
+    waiting = f.state in (ReviewState.SUBMITTED, ReviewState.ESCALATED)
+    order = (Inspection.started_at, Inspection.id) if waiting else (Inspection.started_at.desc(), Inspection.id.desc())
+    rows = await session.execute(filtered(listing(), user, f).order_by(*order).limit(limit).offset(offset))
     return QueuePage([item(*row) for row in rows.tuples()], total, counts, limit, offset)

@@ -13,13 +13,15 @@ from litestar.response import Redirect, Stream, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import STAFF, requires
-from server.auth.identity import CurrentUser
 from server.auth.models import Role
 from server.db import utcnow
 from server.errors import AppError, FieldError
+from server.guards import STAFF, requires
+from server.i18n import gettext as _
+from server.identity import CurrentUser
+from server.inspections import Flag, answer_text, get_inspection, record_context
 from server.inspections.models import ReviewState
-from server.inspections.presence import Flag
+from server.people import directory
 from server.redirects import post_redirect
 from server.registry.models import EstablishmentType
 from server.review import exports, queue, services
@@ -27,12 +29,17 @@ from server.review.followup_routes import routes as followup_routes
 from server.review.labels import CONTEXT
 from server.review.schemas import HistoryOut, QueueFilter, QueuePage, ReviewIn, ReviewOut
 from server.review.transitions import COMMENT_REQUIRED, REVIEWERS
+from server.scope import scoped
 from server.settings import Settings
 from server.wards.models import Ward
 
 reviewers = [requires(*REVIEWERS)]
 staff = [requires(*STAFF)]
 FLAGS = ["any", *(f.value for f in Flag)]
+
+
+#: The state filter's "every state" (an empty parameter is dropped before the handler, so it needs a value).
+ANY_STATE = "all"
 
 
 def query_filter(
@@ -46,10 +53,15 @@ def query_filter(
     """The reviewer's filters from the query string (empty = any), shared by page, JSON and exports."""
     raw = {"ward": ward, "state": review_state, "type": type, "violations": violations, "flag": flag, "year": year}
     raw = {k: v.strip() for k, v in raw.items() if v.strip()}
+    if raw.get("state") == ANY_STATE:
+        del raw["state"]
     if "flag" in raw and raw["flag"] not in FLAGS:
-        raise AppError(400, "invalid_request", "unknown flag", [FieldError("flag", "invalid", ", ".join(FLAGS))])
+        raise AppError(400, "invalid_request", _("Dấu hiệu lọc không hợp lệ."),
+                       [FieldError("flag", "invalid",
+                                   _("Hãy chọn một trong: {flags}.").format(flags=", ".join(FLAGS)))])
     if "ward" in raw and not raw["ward"].isdigit():
-        raise AppError(400, "invalid_request", "bad ward code", [FieldError("ward", "invalid", "a ward code")])
+        raise AppError(400, "invalid_request", _("Mã phường, xã không hợp lệ."),
+                       [FieldError("ward", "invalid", _("Hãy nhập mã của một phường, xã."))])
     try:
         return msgspec.convert(raw, QueueFilter, strict=False)
     except msgspec.ValidationError as exc:
@@ -82,25 +94,27 @@ async def api_queue(db: NamedDependency[AsyncSession], user: NamedDependency[Cur
 
 
 async def _wards(db: AsyncSession, user: CurrentUser) -> list[Ward]:
-    query = select(Ward).order_by(Ward.full_name)
-    if user.ward_ids is not None:
-        query = query.where(Ward.id.in_(user.ward_ids))
-    return list((await db.scalars(query)).all())
+    return list((await db.scalars(scoped(select(Ward).order_by(Ward.full_name), Ward.id, user))).all())
 
 
 @get("/review", guards=reviewers, include_in_schema=False, dependencies=filter_dep)
 async def queue_page(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession],
                      user: NamedDependency[CurrentUser], filters: NamedDependency[QueueFilter],
                      offset: Annotated[int, QueryParameter(ge=0)] = 0) -> Template:
-    page = await queue.queue(db, user, filters, 100, offset)
     params = {k: v for k, v in request.query_params.items() if k != "offset"}
+    if "state" not in params:  # the page opens on what waits for a decision; "Tất cả" (state=all) on every state
+        filters = msgspec.structs.replace(filters, state=ReviewState.SUBMITTED)
+    params["state"] = filters.state.value if filters.state else ANY_STATE
+    page = await queue.queue(db, user, filters, 100, offset)
 
     def query_with(**changes: object) -> str:
         return urlencode({**params, **{k: str(v) for k, v in changes.items()}})
 
     return Template("review_queue.html", context={
         **CONTEXT, "page": page, "f": filters, "wards": await _wards(db, user), "states": list(ReviewState),
-        "types": list(EstablishmentType), "flags": FLAGS, "query": urlencode(params), "query_with": query_with,
+        "types": list(EstablishmentType), "any_state": ANY_STATE, "flags": FLAGS, "query": urlencode(params),
+        "query_with": query_with,
+        "people": await directory(db),
     })
 
 
@@ -125,9 +139,11 @@ export_routes = [_export(fmt) for fmt in exports.FORMATS]
 @get("/inspections/{uuid:str}/history", guards=staff, include_in_schema=False)
 async def history_page(uuid: FromPath[str], db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
                        error: FromQuery[str] = "") -> Template:
+    h = await services.history(db, user, uuid)
     return Template("review_history.html", context={
-        **CONTEXT, "h": await services.history(db, user, uuid), "error": error, "comment_required": COMMENT_REQUIRED,
-        "can_follow_up": user.has(Role.WARD_POLICE, Role.CITY_OFFICE),
+        **CONTEXT, "h": h, "error": error, "comment_required": COMMENT_REQUIRED,
+        "can_follow_up": user.has(Role.WARD_POLICE, Role.CITY_OFFICE), "people": await directory(db),
+        "rec": await record_context(db, await get_inspection(db, user, uuid)), "answer_text": answer_text,
     })
 
 

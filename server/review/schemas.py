@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from server.inspections import InspectionOut
 from server.inspections.models import ReviewState
-from server.inspections.schemas import InspectionOut
 from server.registry.models import EstablishmentType
 from server.review.models import Decision, FollowUpKind, FollowUpStatus, SubjectKind
 

@@ -9,16 +9,24 @@ import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.actions import Action
+from server.audit import Action, record
 from server.audit.models import AuditEvent
-from server.audit.services import record
-from server.auth.identity import CurrentUser
 from server.auth.models import User
 from server.db import utcnow
 from server.errors import AppError, FieldError
+from server.i18n import gettext as _
+from server.identity import CurrentUser
+from server.inspections import (
+    InspectionIn,
+    InspectionOut,
+    body_hash,
+    check_body,
+    get_inspection,
+    inspection_out,
+    stored_fields,
+)
 from server.inspections.models import FormVersion, Inspection, InspectionVersion, ReviewState
-from server.inspections.schemas import InspectionIn, InspectionOut
-from server.inspections.services import body_hash, check_body, get_inspection, inspection_out, stored_fields
+from server.labels import label
 from server.registry.models import Establishment
 from server.review.followups import follow_ups_of
 from server.review.models import Decision, Review
@@ -26,7 +34,7 @@ from server.review.schemas import AuditOut, HistoryOut, ReviewIn, ReviewOut, Ver
 from server.review.transitions import COMMENT_REQUIRED, REVIEW_DECISIONS, TRANSITIONS, decisions_from
 from server.settings import Settings
 from server.wards.models import Ward
-from server.webhooks.services import enqueue
+from server.webhooks import enqueue
 
 ACTIONS = {Decision.APPROVE: Action.REVIEW_APPROVE, Decision.RETURN: Action.REVIEW_RETURN,
            Decision.ESCALATE: Action.REVIEW_ESCALATE, Decision.REJECT: Action.REVIEW_REJECT,
@@ -43,7 +51,8 @@ async def _transition(session: AsyncSession, settings: Settings, actor: CurrentU
         update(Inspection).where(Inspection.id == inspection.id, Inspection.review_state == from_state.value)
         .values(review_state=to_state.value).execution_options(synchronize_session=False))
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise AppError(409, "state_changed", "someone else changed this inspection's review state; reload")
+        raise AppError(409, "state_changed",
+                       _("Người khác vừa thay đổi trạng thái duyệt của biên bản này; hãy tải lại trang."))
     inspection.review_state = to_state.value
     review = Review(inspection_id=inspection.id, reviewer_id=actor.id, decision=decision.value,
                     from_state=from_state.value, to_state=to_state.value, comment=comment, at=utcnow())
@@ -66,19 +75,24 @@ async def decide(session: AsyncSession, settings: Settings, user: CurrentUser, u
     """A reviewer's decision; another ward's inspection is a 404, a move the table lacks a 409."""
     inspection = await get_inspection(session, user, uuid)
     if data.decision not in REVIEW_DECISIONS:
-        raise AppError(422, "invalid", "resubmit by sending the fixed inspection again",
-                       [FieldError("decision", "not_a_review_decision", "resubmission is PUT by the inspector")])
+        raise AppError(422, "invalid", _("Để nộp lại, hãy gửi lại biên bản đã sửa."),
+                       [FieldError("decision", "not_a_review_decision",
+                                   _("Việc nộp lại do cán bộ kiểm tra gửi biên bản đã sửa, "
+                                     "không phải là một quyết định duyệt."))])
     transition = TRANSITIONS.get((ReviewState(inspection.review_state), data.decision))
     if transition is None:
-        raise AppError(409, "transition_not_allowed",
-                       f"cannot {data.decision.value} an inspection that is {inspection.review_state}")
+        raise AppError(409, "transition_not_allowed", _("Không thể “{decision}” một lượt kiểm tra đang ở trạng thái "
+                                                        "“{state}”. Hãy tải lại trang để xem trạng thái mới.").format(
+            decision=label(data.decision, "decision"), state=label(inspection.review_state, "state")))
     if not user.has(*transition.roles):
-        raise AppError(403, "forbidden", f"{data.decision.value} from {inspection.review_state} is for "
-                       + ", ".join(sorted(r.value for r in transition.roles)))
+        raise AppError(403, "forbidden", _("Quyết định “{decision}” ở bước này dành cho: {roles}.").format(
+            decision=label(data.decision, "decision"),
+            roles=", ".join(sorted(label(r, "role") for r in transition.roles))))
     comment = data.comment.strip()
     if data.decision in COMMENT_REQUIRED and not comment:
-        raise AppError(422, "invalid", "a comment is required",
-                       [FieldError("comment", "required", f"say why you {data.decision.value}")])
+        message = _("Hãy ghi lý do trong ô nhận xét khi chọn “{decision}”.").format(
+            decision=label(data.decision, "decision"))
+        raise AppError(422, "invalid", message, [FieldError("comment", "required", message)])
     return await _transition(session, settings, user, inspection, data.decision, comment)
 
 
@@ -89,7 +103,7 @@ def _old_body(i: Inspection, form: FormVersion) -> dict[str, Any]:
         "establishment_id": i.establishment_id, "form_id": form.form_id, "form_version": form.version,
         "started_at": i.started_at, "submitted_at": i.submitted_at, "received_at": i.received_at,
         "location": location, "distance_m": i.distance_m, "answers": i.answers, "outcome": i.outcome,
-        "notes": i.notes, "body_sha256": i.body_sha256,
+        "notes": i.notes, "signatures": i.signatures, "body_sha256": i.body_sha256,
     })
 
 
@@ -99,13 +113,14 @@ async def resubmit(session: AsyncSession, user: CurrentUser, inspection: Inspect
     """The inspector's fixed body for a returned inspection: keep the old body as a version, validate the
     new one like any submission, bump the version and send it back to review."""
     if body.establishment_id != inspection.establishment_id:
-        raise AppError(422, "invalid", "a resubmission is about the same business",
-                       [FieldError("establishment_id", "changed", "the establishment cannot change")])
+        raise AppError(422, "invalid", _("Biên bản nộp lại phải về cùng một cơ sở."),
+                       [FieldError("establishment_id", "changed", _("Không được đổi cơ sở của biên bản."))])
     checked = await check_body(session, user, body, settings, device_now, now)
     form = await session.get(FormVersion, inspection.form_version_id)
     assert form is not None
     session.add(InspectionVersion(inspection_id=inspection.id, version=inspection.version,
-                                  body=_old_body(inspection, form), violations=list(inspection.violations),
+                                  body=_old_body(inspection, form), body_sha256=inspection.body_sha256,
+                                  violations=list(inspection.violations),
                                   flags=list(inspection.flags)))
     for name, value in (await stored_fields(session, checked)).items():
         setattr(inspection, name, value)
@@ -129,9 +144,10 @@ async def history(session: AsyncSession, user: CurrentUser, uuid: str) -> Histor
     versions = (await session.scalars(select(InspectionVersion).where(InspectionVersion.inspection_id
                                                                       == inspection.id)
                                       .order_by(InspectionVersion.version))).all()
-    events = await session.execute(select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
-                                   .where(AuditEvent.target_type == "inspection", AuditEvent.target_id == uuid)
-                                   .order_by(AuditEvent.id))
+    events = await session.execute(
+        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.target_type == "inspection", AuditEvent.target_id == inspection.uuid)
+        .order_by(AuditEvent.id))
     return HistoryOut(
         inspection=await inspection_out(session, inspection),
         versions=[VersionOut(v.version, v.body, v.violations, v.flags, v.created_at) for v in versions],

@@ -48,7 +48,9 @@
         var tr = body.insertRow();
         tr.appendChild(el("td", p.row ? String(p.row) : t.file, "num"));
         tr.appendChild(el("td", p.column));
-        tr.appendChild(el("td", (t["p_" + p.code] || p.code) + " — " + p.message));
+        // the sentence in the user's language; the missing columns' names are the one detail worth adding
+        var detail = p.code === "missing_columns" ? " " + p.message.split(": ").slice(1).join(": ") : "";
+        tr.appendChild(el("td", (t["p_" + p.code] || p.code) + detail));
       });
       card.appendChild(table);
     }

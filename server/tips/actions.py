@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.identity import CurrentUser, ward_scope
 from server.auth.models import Role, User
 from server.errors import AppError
+from server.i18n import gettext as _
+from server.identity import CurrentUser, ward_scope
 from server.inspections.models import Inspection
 from server.tips import deadlines
 from server.tips.models import Tip, TipInspection
@@ -33,13 +34,13 @@ async def handler_may_hold(session: AsyncSession, username: str, ward_id: int | 
     """The user to assign: active, a staff role, and the tip's ward inside their scope."""
     handler = await session.scalar(select(User).where(User.username == username))
     if handler is None or not handler.active:
-        raise invalid("handler", "not_found", "no such active user")
+        raise invalid("handler", "not_found", _("Không có người dùng này, hoặc tài khoản đã khoá."))
     roles = frozenset(r.role for r in handler.roles)
     if not roles & HANDLER_ROLES:
-        raise invalid("handler", "role", "this user cannot handle tips")
+        raise invalid("handler", "role", _("Người này không có vai trò xử lý tin báo."))
     scope = ward_scope(roles, frozenset(w.ward_id for w in handler.wards))
     if scope is not None and ward_id not in scope:
-        raise invalid("handler", "out_of_scope", "the tip's ward is outside this user's scope")
+        raise invalid("handler", "out_of_scope", _("Phường, xã của tin báo nằm ngoài địa bàn của người này."))
     return handler
 
 
@@ -62,12 +63,13 @@ async def _classify(session: AsyncSession, user: CurrentUser, tip: Tip, data: Ti
     return {}
 
 
-async def _assign(session: AsyncSession, tip: Tip, data: TipActionIn) -> dict[str, Any]:
+async def _assign(session: AsyncSession, user: CurrentUser, tip: Tip, data: TipActionIn) -> dict[str, Any]:
     if not data.handler:
         raise invalid("handler", "required", "choose who handles the tip")
     handler = await handler_may_hold(session, data.handler.strip(), tip.ward_id)
     tip.handler_id = handler.id
-    return {"handler": handler.username}
+    # only a handler the city office assigns may see a protected reporter (services.may_reveal)
+    return {"handler": handler.username, "by_city_office": user.has(Role.CITY_OFFICE)}
 
 
 def _extend(tip: Tip, data: TipActionIn, steps: dict[str, deadlines.StepState], history: list[deadlines.Event],
@@ -75,11 +77,11 @@ def _extend(tip: Tip, data: TipActionIn, steps: dict[str, deadlines.StepState], 
     _reason(data)
     resolve = steps.get("resolve")
     if resolve is None or resolve.due is None or resolve.done is not None:
-        raise AppError(409, "not_applicable", "there is no running resolution deadline to extend")
+        raise AppError(409, "not_applicable", _("Không có thời hạn giải quyết nào đang chạy để gia hạn."))
     if deadlines.extensions_left(tip.category, history) <= 0:
-        raise AppError(409, "no_extension_left", "the law allows no further extension")
+        raise AppError(409, "no_extension_left", _("Luật không cho phép gia hạn thêm."))
     if now > resolve.due:
-        raise AppError(409, "deadline_passed", "the deadline has passed: an extension must come before it")
+        raise AppError(409, "deadline_passed", _("Thời hạn đã qua: phải gia hạn trước khi hết hạn."))
     return {"previous_due": resolve.due.isoformat()}
 
 
@@ -116,7 +118,7 @@ async def apply(session: AsyncSession, user: CurrentUser, tip: Tip, data: TipAct
         case "classify":
             return await _classify(session, user, tip, data)
         case "assign":
-            return await _assign(session, tip, data)
+            return await _assign(session, user, tip, data)
         case "suspend":
             _reason(data)
             return {}

@@ -19,9 +19,9 @@ import calendar
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from server.i18n import LOCAL_TZ
+from server.calendar import LOCAL_TZ, end_of_day, local_day
 from server.tips.holidays import add_working_days, next_working_day
 
 ROLL_TO_WORKING_DAY = False
@@ -40,11 +40,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def end_of_day(day: date) -> datetime:
-    """24:00 Vietnamese time of ``day`` (the next midnight), as an aware datetime."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
-
-
 @dataclass(frozen=True)
 class Period:
     amount: int
@@ -53,7 +48,7 @@ class Period:
     def after(self, start: datetime) -> datetime:
         if self.unit is Unit.HOURS:
             return start + timedelta(hours=self.amount)
-        local = start.astimezone(LOCAL_TZ).date()
+        local = local_day(start)
         if self.unit is Unit.WORKING_DAYS:
             return end_of_day(add_working_days(local, self.amount))
         last = local + timedelta(days=self.amount) if self.unit is Unit.DAYS else add_months(local, self.amount)

@@ -10,14 +10,16 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import requires
-from server.auth.identity import CurrentUser
 from server.errors import AppError, problem_of
+from server.guards import requires
+from server.identity import CurrentUser
+from server.people import directory
 from server.security import request_nonce, with_nonce
 from server.settings import Settings
 from server.tips import hotspots, labels, services
 from server.tips.forms import HotspotForm, HotspotStatusForm, convert
 from server.tips.schemas import HotspotIn, HotspotStatusIn
+from server.wards import list_wards
 
 staff = [requires(*services.INTAKE_ROLES)]
 managers = [requires(*services.MANAGERS)]
@@ -31,7 +33,7 @@ async def _register(db: AsyncSession, user: CurrentUser, settings: Settings, req
     return Template("hotspots.html", status_code=status, context={
         "L": labels, "items": items, "counts": await hotspots.counts(db, user), "map_html": map_html,
         "form": form or HotspotForm(), "error": error, "may_create": user.has(*services.MANAGERS),
-        "status_filter": status_filter or ""})
+        "status_filter": status_filter or "", "wards": await list_wards(db, user)})
 
 
 @get("/hotspots", guards=staff, include_in_schema=False)
@@ -59,7 +61,7 @@ async def _detail(db: AsyncSession, user: CurrentUser, hotspot_id: int, error: A
     spot = await hotspots.get_hotspot(db, user, hotspot_id)
     return Template("hotspot.html", status_code=status, context={
         "L": labels, "h": spot, "next": sorted(hotspots.NEXT[spot.status]), "error": error,
-        "may_change": user.has(*services.MANAGERS)})
+        "may_change": user.has(*services.MANAGERS), "people": await directory(db)})
 
 
 @get("/hotspots/{hotspot_id:int}", guards=staff, include_in_schema=False)

@@ -3,28 +3,28 @@ active → monitored → eradicated with the evidence and date of each step; cou
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maps.render import MapPoint, map_fragment, points_layer, ward_map
-from server.audit.actions import Action
-from server.audit.services import record
-from server.auth.identity import CurrentUser
+from server.audit import Action, record
 from server.auth.models import User
+from server.calendar import local_today, year_bounds
 from server.errors import AppError, not_found
-from server.i18n import LOCAL_TZ, gettext, nfc
+from server.i18n import gettext, nfc
+from server.i18n import gettext as _
+from server.identity import CurrentUser
 from server.inspections.models import Inspection
 from server.registry.models import Establishment
+from server.scope import Scope, in_force, scoped
 from server.tips.labels import HOTSPOT_STATUSES
 from server.tips.models import Hotspot, HotspotEvent, HotspotStatus
 from server.tips.places import invalid, resolve_place, valid_id
 from server.tips.schemas import HotspotCount, HotspotEventOut, HotspotIn, HotspotOut, HotspotStatusIn
 from server.tips.services import load_tip
 from server.wards.models import Ward
-from server.wards.services import configuration_day, valid_on
 
 H = HotspotStatus
 #: The one table of hotspot status changes (a broken-up place that comes back is active again).
@@ -34,14 +34,6 @@ NEXT: dict[str, frozenset[str]] = {
     H.ERADICATED: frozenset({H.ACTIVE}),
 }
 COLORS = {H.ACTIVE.value: "#d62728", H.MONITORED.value: "#ff7f0e", H.ERADICATED.value: "#2ca02c"}
-
-
-def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
-def scoped(query: Select, user: CurrentUser) -> Select:
-    return query if user.ward_ids is None else query.where(Hotspot.ward_id.in_(user.ward_ids))
 
 
 def _base() -> Select:
@@ -59,7 +51,7 @@ def _out(h: Hotspot, w: Ward, e: Establishment | None, history: list[HotspotEven
 
 async def list_hotspots(session: AsyncSession, user: CurrentUser, *, status: str | None = None,
                         ward: str | None = None) -> list[HotspotOut]:
-    query = scoped(_base(), user)
+    query = scoped(_base(), Hotspot.ward_id, user)
     if status:
         query = query.where(Hotspot.status == status)
     if ward:
@@ -71,7 +63,7 @@ async def list_hotspots(session: AsyncSession, user: CurrentUser, *, status: str
 async def get_hotspot(session: AsyncSession, user: CurrentUser, hotspot_id: int) -> HotspotOut:
     if not valid_id(hotspot_id):
         raise not_found("hotspot")
-    row = (await session.execute(scoped(_base(), user).where(Hotspot.id == hotspot_id))).first()
+    row = (await session.execute(scoped(_base(), Hotspot.ward_id, user).where(Hotspot.id == hotspot_id))).first()
     if row is None:
         raise not_found("hotspot")
     events = (await session.execute(
@@ -87,6 +79,8 @@ async def create_hotspot(session: AsyncSession, user: CurrentUser, data: Hotspot
     inspection_id = None
     if data.tip_id is not None:
         tip = await load_tip(session, user, data.tip_id)
+        if not user.sees_ward(tip.ward_id):  # a tip held or entered in another ward opens nothing there
+            raise not_found("tip")
         establishment_id = establishment_id or tip.establishment_id
         ward_id, lat, lon = tip.ward_id, lat if lat is not None else tip.lat, lon if lon is not None else tip.lon
     if data.inspection:
@@ -100,8 +94,8 @@ async def create_hotspot(session: AsyncSession, user: CurrentUser, data: Hotspot
     ward_id = placed_ward or ward_id
     if ward_id is None:
         raise invalid("ward", "required", "give a tip, an inspection, a business, a map point or the ward")
-    opened = data.opened_on or today()
-    if opened > today():
+    opened = data.opened_on or local_today()
+    if opened > local_today():
         raise invalid("opened_on", "future", "the date is in the future")
     spot = Hotspot(name=nfc(data.name.strip()), ward_id=ward_id, establishment_id=establishment_id, lat=lat, lon=lon,
                    status=H.ACTIVE.value, evidence=nfc(data.evidence.strip()), opened_on=opened, tip_id=data.tip_id,
@@ -121,13 +115,15 @@ async def create_hotspot(session: AsyncSession, user: CurrentUser, data: Hotspot
 async def set_status(session: AsyncSession, user: CurrentUser, hotspot_id: int, data: HotspotStatusIn) -> Hotspot:
     if not valid_id(hotspot_id):
         raise not_found("hotspot")
-    spot = await session.scalar(scoped(select(Hotspot), user).where(Hotspot.id == hotspot_id))
+    spot = await session.scalar(scoped(select(Hotspot), Hotspot.ward_id, user).where(Hotspot.id == hotspot_id))
     if spot is None:
         raise not_found("hotspot")
     if data.status.value not in NEXT[spot.status]:
-        raise AppError(409, "invalid_transition", f"a hotspot that is {spot.status} cannot become {data.status}")
-    on = data.on or today()
-    if on > today() or on < spot.opened_on:
+        raise AppError(409, "invalid_transition",
+                       _("Điểm nóng đang ở trạng thái «{current}» không thể chuyển sang «{new}».").format(
+                           current=spot.status, new=data.status))
+    on = data.on or local_today()
+    if on > local_today() or on < spot.opened_on:
         raise invalid("on", "out_of_range", "the date must be between the opening and today")
     before = {"status": spot.status}
     spot.status, spot.evidence = data.status.value, nfc(data.evidence.strip())
@@ -147,12 +143,9 @@ async def set_status(session: AsyncSession, user: CurrentUser, hotspot_id: int, 
 
 async def counts(session: AsyncSession, user: CurrentUser) -> list[HotspotCount]:
     """Hotspots per ward and status (every ward in the scope, zeros included)."""
-    day = await configuration_day(session)
-    wards = select(Ward).where(Ward.id.in_(valid_on(day)))
-    if user.ward_ids is not None:
-        wards = wards.where(Ward.id.in_(user.ward_ids))
+    wards = scoped(select(Ward).where(Ward.id.in_(await in_force(session))), Ward.id, user)
     rows = (await session.execute(scoped(select(Hotspot.ward_id, Hotspot.status, func.count())
-                                         .group_by(Hotspot.ward_id, Hotspot.status), user))).all()
+                                         .group_by(Hotspot.ward_id, Hotspot.status), Hotspot.ward_id, user))).all()
     by_ward: dict[int, dict[str, int]] = {}
     for ward_id, status, n in rows:
         by_ward.setdefault(ward_id, {})[status] = n
@@ -166,11 +159,8 @@ async def counts(session: AsyncSession, user: CurrentUser) -> list[HotspotCount]
 
 async def map_html(session: AsyncSession, user: CurrentUser, items: list[HotspotOut], tile_url: str) -> str:
     """The wards in scope with the hotspots as coloured points (names escaped by maps.render)."""
-    day = await configuration_day(session)
-    query = select(Ward).where(Ward.id.in_(valid_on(day)))
-    if user.ward_ids is not None:
-        query = query.where(Ward.id.in_(user.ward_ids))
-    wards = (await session.scalars(query)).all()
+    wards = (await session.scalars(scoped(select(Ward).where(Ward.id.in_(await in_force(session))),
+                                          Ward.id, user))).all()
     if not wards:
         return ""
     collection: dict[str, Any] = {"type": "FeatureCollection", "features": [
@@ -182,3 +172,24 @@ async def map_html(session: AsyncSession, user: CurrentUser, items: list[Hotspot
               for h in items if h.lat is not None and h.lon is not None]
     points_layer(m, points, {labels[k]: v for k, v in COLORS.items()}, legend_title=gettext("Điểm nóng"))
     return map_fragment(m)
+
+
+async def hotspots_in_year(session: AsyncSession, year: int, scope: Scope = None
+                           ) -> dict[str, Any]:
+    """T4: hotspots known during ``year`` (opened by its end, not eradicated before it), how many were
+    eradicated in it, and how many are still active or monitored at its end; also per ward id."""
+    start, end = year_bounds(year)
+    eradicated = and_(Hotspot.eradicated_on >= start, Hotspot.eradicated_on <= end)
+    remaining = or_(Hotspot.eradicated_on.is_(None), Hotspot.eradicated_on > end)
+    remaining = and_(remaining, or_(Hotspot.status != HotspotStatus.ERADICATED.value, Hotspot.eradicated_on > end))
+    query = scoped(
+        select(Hotspot.ward_id, func.count(), func.sum(case((eradicated, 1), else_=0)),
+               func.sum(case((remaining, 1), else_=0)))
+        .where(Hotspot.opened_on <= end, or_(Hotspot.eradicated_on.is_(None), Hotspot.eradicated_on >= start))
+        .group_by(Hotspot.ward_id),
+        Hotspot.ward_id, scope,
+    )
+    per_ward = {wid: {"known": int(k), "eradicated": int(e or 0), "remaining": int(r or 0)}
+                for wid, k, e, r in (await session.execute(query)).all()}
+    total = {key: sum(v[key] for v in per_ward.values()) for key in ("known", "eradicated", "remaining")}
+    return {**total, "per_ward": per_ward}

@@ -1,6 +1,6 @@
 """On time: the on-time ratio per month and year (per ward and for the city), and the reminders of a holder.
 
-The rule (coverage reads the same columns): a tip counts in the month it was received (Vietnamese time).
+The rule (the year report's T3 comes from here too): a tip counts in the month it was received (Vietnamese time).
 It is **late** when a step was done after its deadline (``missed_deadline``) or a running deadline has
 passed (``next_due_at < now``); **on time** when it is resolved or suspended (a suspension is one of the
 lawful decisions on a report, BLTTHS Đ147–148) and not late; otherwise **open** (still within its
@@ -9,19 +9,20 @@ deadlines) and left out of the ratio. ratio = on time / (on time + late); the ta
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.identity import CurrentUser
 from server.auth.models import Role
+from server.calendar import local_day, year_bounds_utc
 from server.db import utcnow
-from server.i18n import LOCAL_TZ
+from server.identity import CurrentUser
+from server.scope import in_scope
 from server.tips.models import Tip, TipStatus
 from server.tips.schemas import OnTimeOut, OnTimeRow, RatioOut
-from server.tips.services import READERS, base_query, scoped, tip_out
+from server.tips.services import READERS, base_query, tip_out, visible
 from server.wards.models import Ward
 
 TARGET = 1.0
@@ -46,18 +47,35 @@ def _empty() -> dict[str, int]:
     return {"on_time": 0, "late": 0, "open": 0}
 
 
+async def _received_in(session: AsyncSession, user: CurrentUser, year: int) -> list[Any]:
+    """The tips received in ``year`` (Vietnamese time) that the user may see, with their ward."""
+    start, end = year_bounds_utc(year)
+    query = visible(select(Tip.received_at, Tip.status, Tip.missed_deadline, Tip.next_due_at, Ward.code,
+                           Ward.full_name).outerjoin(Ward, Ward.id == Tip.ward_id), user)
+    return list((await session.execute(query.where(Tip.received_at >= start, Tip.received_at < end))).all())
+
+
+async def on_time_counts(session: AsyncSession, user: CurrentUser, year: int, now: datetime | None = None
+                      ) -> dict[str, int]:
+    """T3 for the year report, by the same rule: received, on time, late (done late), overdue (still open
+    and late), running (open within its deadlines)."""
+    now = now or utcnow()
+    counts = dict.fromkeys(("received", "on_time", "late", "overdue", "running"), 0)
+    for _received, status, missed, due, *_ in await _received_in(session, user, year):
+        v = verdict(status, missed, due, now)
+        counts["received"] += 1
+        counts["running" if v == "open" else "overdue" if v == "late" and status not in CLOSED else v] += 1
+    return counts
+
+
 async def on_time(session: AsyncSession, user: CurrentUser, year: int, now: datetime | None = None) -> OnTimeOut:
     """The on-time ratio of the tips received in ``year``, month by month, per ward and for the city (scope)."""
     now = now or utcnow()
-    start = datetime(year, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
-    query = scoped(select(Tip.received_at, Tip.status, Tip.missed_deadline, Tip.next_due_at, Ward.code,
-                          Ward.full_name).outerjoin(Ward, Ward.id == Tip.ward_id), user)
-    rows = (await session.execute(query.where(Tip.received_at >= start, Tip.received_at < end))).all()
+    rows = await _received_in(session, user, year)
     city: list[dict[str, int]] = [_empty() for _ in range(12)]
     wards: dict[str | None, tuple[str, list[dict[str, int]]]] = {}
     for received, status, missed, due, code, name in rows:
-        month = received.astimezone(LOCAL_TZ).month - 1
+        month = local_day(received).month - 1
         v = verdict(status, missed, due, now)
         city[month][v] += 1
         wards.setdefault(code, (name or "", [_empty() for _ in range(12)]))[1][month][v] += 1
@@ -87,7 +105,7 @@ async def reminders(session: AsyncSession, user: CurrentUser, within: timedelta 
     now = utcnow()
     held = [Tip.handler_id == user.id]
     if user.has(Role.WARD_POLICE) and user.ward_ids:
-        held.append((Tip.handler_id.is_(None)) & Tip.ward_id.in_(user.ward_ids))
+        held.append((Tip.handler_id.is_(None)) & in_scope(Tip.ward_id, user))
     if user.has(Role.CITY_OFFICE):
         held.append((Tip.handler_id.is_(None)) & Tip.ward_id.is_(None))
     if not user.has(*READERS):

@@ -13,15 +13,18 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import PUBLIC, requires
-from server.auth.identity import CurrentUser
+from server.calendar import plan_year
+from server.cells import neutralise
 from server.errors import AppError, problem_of
+from server.guards import PUBLIC, requires
+from server.identity import CurrentUser
+from server.people import directory
 from server.settings import Settings
 from server.tips import labels, ontime, public, services
 from server.tips.forms import ActionForm, TipForm, convert
-from server.tips.routes import Year, this_year
+from server.tips.routes import Year
 from server.tips.schemas import ACTION_NAMES, TipActionIn, TipIn
-from server.wards.services import list_wards
+from server.wards import list_wards
 
 staff = [requires(*services.INTAKE_ROLES)]
 EXPORT_FIELDS = ("id", "received_at", "channel", "source", "anonymous", "ward", "ward_name", "establishment_id",
@@ -62,8 +65,8 @@ async def tips_export(db: NamedDependency[AsyncSession], user: NamedDependency[C
 
 
 def _cell(value: Any) -> Any:
-    """A spreadsheet never runs a cell as a formula (=, +, -, @ at the start are escaped)."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+    """A spreadsheet never runs a cell as a formula (``server.cells``)."""
+    return neutralise(value)
 
 
 async def _new_form(db: AsyncSession, user: CurrentUser, settings: Settings, form: TipForm | None = None,
@@ -82,7 +85,7 @@ async def tip_new_page(db: NamedDependency[AsyncSession], user: NamedDependency[
 async def tip_new_submit(data: URLEncodedBody[TipForm], db: NamedDependency[AsyncSession],
                          user: NamedDependency[CurrentUser], settings: NamedDependency[Settings]) -> Response[Any]:
     try:
-        tip = await services.create_tip(db, user, convert(data, TipIn))
+        tip = await services.create_tip(db, user, convert(data, TipIn), settings.clock_skew_minutes)
     except AppError as exc:
         await db.rollback()
         return await _new_form(db, user, settings, data, problem_of(exc), exc.status_code)
@@ -95,7 +98,7 @@ async def _tip_page(db: AsyncSession, user: CurrentUser, tip_id: int, **extra: A
     status = extra.pop("status", 200)
     return Template("tip.html", status_code=status, context=_ctx(
         tip=tip, manager=services.is_manager(user, raw), holder=raw.handler_id == user.id,
-        actions=ACTION_NAMES, **extra))
+        actions=ACTION_NAMES, people=await directory(db), wards=await list_wards(db, user), **extra))
 
 
 @get("/tips/{tip_id:int}", guards=staff, include_in_schema=False)
@@ -127,7 +130,7 @@ async def tip_reveal(tip_id: FromPath[int], db: NamedDependency[AsyncSession],
 @get("/tips/on-time", guards=staff, include_in_schema=False)
 async def on_time_page(db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
                        year: Year = None) -> Template:
-    report = await ontime.on_time(db, user, year or this_year())
+    report = await ontime.on_time(db, user, year or await plan_year(db))
     return Template("tips_ontime.html", context=_ctx(report=report, months=range(1, 13)))
 
 

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maps.wards import WardIndex
-from server.auth.identity import CurrentUser
 from server.errors import AppError, FieldError
+from server.identity import CurrentUser
 from server.registry.models import Establishment
+from server.scope import configuration_day, valid_on, ward_by_code
 from server.wards.models import Ward
-from server.wards.services import configuration_day, valid_on
 
 _index_cache: dict[tuple[int, int, str], tuple[WardIndex, dict[str, int]]] = {}
 
@@ -29,7 +29,8 @@ def invalid(path: str, code: str, message: str) -> AppError:
 
 async def ward_id_of_code(session: AsyncSession, code: str) -> int | None:
     """The id of the newest ward holding ``code``."""
-    return await session.scalar(select(Ward.id).where(Ward.code == code).order_by(Ward.valid_from.desc()).limit(1))
+    ward = await ward_by_code(session, code)
+    return None if ward is None else ward.id
 
 
 async def ward_at(session: AsyncSession, lat: float, lon: float) -> int | None:

@@ -14,10 +14,10 @@ import msgspec
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.actions import Action
-from server.audit.services import record
+from server.audit import Action, record
 from server.db import utcnow
 from server.errors import AppError, FieldError
+from server.i18n import gettext as _
 from server.i18n import nfc
 from server.tips.models import Channel, PublicPost, Tip, TipEvent, TipStatus
 from server.tips.places import ward_id_of_code
@@ -55,7 +55,8 @@ async def count_post(session: AsyncSession, key: str) -> None:
     recent = await session.scalar(select(func.count()).select_from(PublicPost)
                                   .where(PublicPost.client == key, PublicPost.at > now - WINDOW)) or 0
     if recent >= POSTS_PER_WINDOW:
-        error = AppError(429, "too_many_requests", "too many reports from your address; try again in a minute")
+        error = AppError(429, "too_many_requests",
+                         _("Có quá nhiều tin báo từ địa chỉ của bạn; hãy thử lại sau một phút."))
         error.headers = {"Retry-After": str(int(WINDOW.total_seconds()))}
         raise error
     await session.execute(delete(PublicPost).where(PublicPost.at < now - KEEP))
@@ -64,12 +65,12 @@ async def count_post(session: AsyncSession, key: str) -> None:
 
 
 def validate(form: PublicTipForm) -> list[FieldError]:
-    errors = [FieldError(name, "too_long", f"at most {limit} characters")
+    errors = [FieldError(name, "too_long", _("Mục này chỉ được dài tối đa {limit} ký tự.").format(limit=limit))
               for name, limit in LIMITS.items() if len(getattr(form, name)) > limit]
     if not form.description.strip() and not form.address.strip():
-        errors.append(FieldError("description", "required", "describe the place or what you saw"))
+        errors.append(FieldError("description", "required", _("Hãy mô tả địa điểm hoặc điều bạn đã thấy.")))
     if form.ward and not form.ward.isdigit():
-        errors.append(FieldError("ward", "invalid", "choose a ward from the list"))
+        errors.append(FieldError("ward", "invalid", _("Hãy chọn một phường, xã trong danh sách.")))
     return errors
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from litestar import get, post
@@ -10,9 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import requires
-from server.auth.identity import CurrentUser
-from server.i18n import LOCAL_TZ
+from server.calendar import plan_year
+from server.guards import requires
+from server.identity import CurrentUser
+from server.settings import Settings
 from server.tips import hotspots, ontime, services
 from server.tips.models import HotspotStatus, TipCategory, TipStatus
 from server.tips.schemas import (
@@ -34,14 +34,10 @@ Year = Annotated[int | None, QueryParameter(ge=2000, le=2100)]
 WardCode = Annotated[str | None, QueryParameter(max_length=10, pattern=r"^\d{1,10}$")]
 
 
-def this_year() -> int:
-    return datetime.now(LOCAL_TZ).year
-
-
 @post("/api/v1/tips", guards=intake, operation_id="createTip", tags=["tips"], status_code=201)
 async def api_create_tip(data: JSONBody[TipIn], db: NamedDependency[AsyncSession],
-                         user: NamedDependency[CurrentUser]) -> TipDetail:
-    tip = await services.create_tip(db, user, data)
+                         user: NamedDependency[CurrentUser], settings: NamedDependency[Settings]) -> TipDetail:
+    tip = await services.create_tip(db, user, data, settings.clock_skew_minutes)
     return await services.get_tip(db, user, tip.id)
 
 
@@ -59,7 +55,7 @@ async def api_tips(
 @get("/api/v1/tips/on-time", guards=staff, operation_id="tipsOnTime", tags=["tips"])
 async def api_on_time(db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
                       year: Year = None) -> OnTimeOut:
-    return await ontime.on_time(db, user, year or this_year())
+    return await ontime.on_time(db, user, year or await plan_year(db))
 
 
 @get("/api/v1/tips/{tip_id:int}", guards=staff, operation_id="getTip", tags=["tips"])

@@ -1,29 +1,32 @@
 """Tips: staff intake, reading within the ward scope, and the workflow with its deadlines.
 
 Every write adds its audit event in the same transaction. The reporter's identity leaves this module only
-through ``reveal_reporter`` (city office and the assigned handler; audited each time); audit events record
+through ``reveal_reporter`` (city office and the handler it assigned; audited each time); audit events record
 whether a reporter is known, never who.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from server.audit.actions import Action
-from server.audit.services import record
-from server.auth.identity import CurrentUser
+from server.audit import Action, record
 from server.auth.models import Role, User
+from server.calendar import as_local
 from server.db import utcnow
 from server.errors import AppError, not_found
-from server.i18n import LOCAL_TZ, nfc
+from server.i18n import gettext as _
+from server.i18n import nfc
+from server.identity import CurrentUser
 from server.inspections.models import Inspection
 from server.registry.models import Establishment
+from server.scope import scoped
+from server.time_bounds import check_window
 from server.tips import deadlines
 from server.tips.actions import apply
 from server.tips.models import Tip, TipEvent, TipInspection, TipStatus
@@ -64,20 +67,29 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def scoped(query: Select, user: CurrentUser) -> Select:
+def visible(query: Select, user: CurrentUser) -> Select:
     """Readers see their wards' tips; anyone sees the tips they hold or entered."""
     mine = or_(Tip.handler_id == user.id, Tip.created_by == user.id)
-    if user.has(*READERS):
-        return query if user.ward_ids is None else query.where(or_(Tip.ward_id.in_(user.ward_ids), mine))
-    return query.where(mine)
+    return scoped(query, Tip.ward_id, user, also=mine) if user.has(*READERS) else query.where(mine)
 
 
 def is_manager(user: CurrentUser, tip: Tip) -> bool:
     return user.has(*MANAGERS) and user.sees_ward(tip.ward_id)
 
 
-def may_reveal(user: CurrentUser, tip: Tip) -> bool:
-    return user.has(Role.CITY_OFFICE) or (tip.handler_id is not None and tip.handler_id == user.id)
+async def may_reveal(session: AsyncSession, user: CurrentUser, tip: Tip) -> bool:
+    """The city office decides who learns a reporter's identity: itself, and the handler it assigned.
+
+    A handler assigned by anyone else (ward police assigning a tip, even to themselves) holds and works the
+    tip but does not see the reporter; the city office can confirm such a handler by assigning them itself.
+    """
+    if user.has(Role.CITY_OFFICE):
+        return True
+    if tip.handler_id is None or tip.handler_id != user.id:
+        return False
+    assigned = await session.scalar(select(TipEvent.data).where(TipEvent.tip_id == tip.id, TipEvent.action == "assign")
+                                    .order_by(TipEvent.at.desc(), TipEvent.id.desc()).limit(1))
+    return bool(assigned and assigned.get("by_city_office"))
 
 
 def _notify_reporter_applies(tip: Tip) -> bool:
@@ -109,16 +121,11 @@ def _audit_view(tip: Tip) -> dict[str, Any]:
             "next_due_at": tip.next_due_at.isoformat() if tip.next_due_at else None}
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value
-
-
-async def create_tip(session: AsyncSession, user: CurrentUser, data: TipIn) -> Tip:
+async def create_tip(session: AsyncSession, user: CurrentUser, data: TipIn, clock_skew_minutes: float = 10) -> Tip:
     """Staff intake; with a category the tip is classified at once."""
     now = utcnow()
-    received = _aware(data.received_at).astimezone(UTC) if data.received_at else now
-    if received > now + timedelta(minutes=5):
-        raise invalid("received_at", "future", "the time received is in the future")
+    received = as_local(data.received_at).astimezone(UTC) if data.received_at else now
+    check_window([("received_at", received, None)], now, clock_skew_minutes)
     if data.anonymous and (data.reporter_name or data.reporter_contact):
         raise invalid("reporter_name", "anonymous", "an anonymous tip has no reporter")
     establishment_id, ward_id, lat, lon = await resolve_place(session, user, data.establishment_id, data.lat, data.lon,
@@ -149,7 +156,7 @@ async def create_tip(session: AsyncSession, user: CurrentUser, data: TipIn) -> T
 async def load_tip(session: AsyncSession, user: CurrentUser, tip_id: int) -> Tip:
     if not valid_id(tip_id):
         raise not_found("tip")
-    tip = await session.scalar(scoped(select(Tip), user).where(Tip.id == tip_id))
+    tip = await session.scalar(visible(select(Tip), user).where(Tip.id == tip_id))
     if tip is None:
         raise not_found("tip")
     return tip
@@ -197,7 +204,7 @@ async def list_tips(session: AsyncSession, user: CurrentUser, *, overdue: bool |
                     status: str | None = None, ward: str | None = None, category: str | None = None,
                     mine: bool = False, limit: int = 50, offset: int = 0, now: datetime | None = None) -> TipPage:
     now = now or utcnow()
-    query = scoped(base_query(), user)
+    query = visible(base_query(), user)
     if overdue is True:
         query = query.where(Tip.next_due_at < now)
     elif overdue is False:
@@ -220,7 +227,7 @@ async def get_tip(session: AsyncSession, user: CurrentUser, tip_id: int) -> TipD
     now = utcnow()
     if not valid_id(tip_id):
         raise not_found("tip")
-    row = (await session.execute(scoped(base_query(), user).where(Tip.id == tip_id))).first()
+    row = (await session.execute(visible(base_query(), user).where(Tip.id == tip_id))).first()
     if row is None:
         raise not_found("tip")
     tip = row[0]
@@ -234,14 +241,16 @@ async def get_tip(session: AsyncSession, user: CurrentUser, tip_id: int) -> TipD
     history = [deadlines.Event(e.action, e.at) for e in events]
     return tip_out(*row, now, cls=TipDetail, inspections=linked, events=events,
                    extensions_left=max(0, deadlines.extensions_left(tip.category, history)),
-                   may_reveal_reporter=may_reveal(user, tip) and bool(tip.reporter_name or tip.reporter_contact))
+                   may_reveal_reporter=bool(tip.reporter_name or tip.reporter_contact)
+                   and await may_reveal(session, user, tip))
 
 
 async def reveal_reporter(session: AsyncSession, user: CurrentUser, tip_id: int) -> ReporterOut:
-    """The reporter's identity, for the city office and the assigned handler only; every call is audited."""
+    """The reporter's identity, for the city office and the handler it assigned only; every call is audited."""
     tip = await load_tip(session, user, tip_id)
-    if not may_reveal(user, tip):
-        raise AppError(403, "reporter_protected", "only the city office and the assigned handler see the reporter")
+    if not await may_reveal(session, user, tip):
+        raise AppError(403, "reporter_protected",
+                       "only the city office and the handler the city office assigned see the reporter")
     await record(session, user.id, Action.TIP_REPORTER_VIEWED, "tip", tip.id,
                  after={"fields": ["reporter_name", "reporter_contact"]})
     return ReporterOut(tip.id, tip.reporter_name, tip.reporter_contact, tip.anonymous)
@@ -254,9 +263,11 @@ async def act(session: AsyncSession, user: CurrentUser, tip_id: int, data: TipAc
     tip = await load_tip(session, user, tip_id)
     rule = TRANSITIONS[data.action]
     if not (is_manager(user, tip) or (not rule.managers_only and tip.handler_id == user.id)):
-        raise AppError(403, "forbidden", "your role may not do this to this tip")
+        raise AppError(403, "forbidden", _("Vai trò của bạn không được làm việc này với tin báo này."))
     if tip.status not in rule.from_:
-        raise AppError(409, "invalid_transition", f"cannot {data.action} a tip that is {tip.status}")
+        raise AppError(409, "invalid_transition",
+                       _("Không thể thực hiện «{action}» với tin báo đang ở trạng thái «{status}».").format(
+                           action=data.action, status=tip.status))
     before = _audit_view(tip)
     history = [deadlines.Event(e.action, e.at) for e in await events_of(session, tip.id)]
     steps = deadlines.schedule(tip.category, tip.received_at, history, notify_reporter=_notify_reporter_applies(tip))
@@ -273,7 +284,3 @@ async def act(session: AsyncSession, user: CurrentUser, tip_id: int, data: TipAc
     after = _audit_view(tip) | ({"reason": nfc(data.reason.strip())} if data.reason.strip() else {}) | details
     await record(session, user.id, rule.audit, "tip", tip.id, before=before, after=after)
     return tip
-
-
-def local_now() -> datetime:
-    return datetime.now(LOCAL_TZ)

@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.identity import CurrentUser
+from server.identity import CurrentUser
 from server.wards.services import WardOut, list_wards
 
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
 from datetime import datetime
-from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from server.background import loop_hooks
 from server.settings import Settings
 from server.webhooks.services import Claimed, claim, settle
 
@@ -68,18 +67,8 @@ async def run_loop(sessionmaker: async_sessionmaker, settings: Settings) -> None
             await asyncio.sleep(settings.webhook_interval_seconds)
 
 
-async def start(app: Any) -> None:
-    """App start-up hook: run the delivery loop as a task when receivers are configured."""
-    settings: Settings = app.state.settings
-    if settings.webhooks and settings.webhook_interval_seconds > 0:
-        app.state.webhook_task = asyncio.get_running_loop().create_task(
-            run_loop(app.state.sessionmaker, settings), name="kiemtra-webhooks")
-
-
-async def stop(app: Any) -> None:
-    """App shut-down hook: cancel the loop (rows it had leased are sent again after the lease)."""
-    task = getattr(app.state, "webhook_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+#: App start-up and shut-down hooks: the delivery loop, when receivers are configured (rows a cancelled
+#: loop had leased are sent again after the lease).
+start, stop = loop_hooks(
+    "webhooks", lambda app: bool(app.state.settings.webhooks and app.state.settings.webhook_interval_seconds > 0),
+    lambda app: run_loop(app.state.sessionmaker, app.state.settings))

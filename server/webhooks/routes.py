@@ -8,9 +8,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.guards import requires
-from server.auth.identity import CurrentUser
 from server.auth.models import Role
+from server.guards import requires
+from server.identity import CurrentUser
 from server.settings import Settings
 from server.webhooks import services
 

@@ -17,11 +17,10 @@ import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.audit.actions import Action
-from server.audit.services import record
-from server.auth.models import User
+from server.audit import Action, record
 from server.db import utcnow
 from server.errors import AppError, not_found
+from server.i18n import gettext as _
 from server.settings import Settings
 from server.webhooks.models import DeliveryStatus, WebhookDelivery
 
@@ -146,12 +145,8 @@ async def requeue(session: AsyncSession, actor_id: int, delivery_id: int) -> Non
     if row is None:
         raise not_found("delivery")
     if row.status == DeliveryStatus.DELIVERED.value:
-        raise AppError(409, "already_delivered", "this delivery has already been delivered")
+        raise AppError(409, "already_delivered", _("Lần gửi này đã được giao rồi."))
     before = {"status": row.status, "attempts": row.attempts}
     row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING.value, 0, utcnow()
     await record(session, actor_id, Action.WEBHOOK_REQUEUE, "webhook", row.id, before=before,
                  after={"status": row.status})
-
-
-async def actor_name(session: AsyncSession, user_id: int | None) -> str | None:
-    return None if user_id is None else await session.scalar(select(User.username).where(User.id == user_id))

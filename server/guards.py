@@ -9,8 +9,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
-from server.auth.identity import CurrentUser
 from server.auth.models import Role
+from server.identity import CurrentUser
 
 PUBLIC = {"public": True}
 
