@@ -26,7 +26,7 @@ from tests.phone_day import (
     returned_records,
 )
 from tests.submissions import body, establishment, image, new_uuid
-from tests.test_phone_browser import PHONE, VIETNAM, execute, fill, karaoke_answers, login, off_loop
+from tests.test_phone_browser import PHONE, VIETNAM, execute, fill, karaoke_answers, login, off_loop, outbox_sent
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +97,7 @@ def test_a_returned_record_is_fixed_and_resent_online_and_offline_and_the_review
     assert off_loop(record_of, database_url, second)[:2] == (1, "returned")
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(page.locator("#outbox")).to_be_hidden(timeout=30_000)
+    outbox_sent(page)
     assert off_loop(record_of, database_url, second) == (2, "submitted", "Sửa lại khi không có mạng.")
     context.close()
 
@@ -322,7 +322,7 @@ def test_the_whole_day_offline_a_business_never_opened_near_me_and_our_offline_p
 
     context.set_offline(False)
     page.goto(server.url + "/phone")
-    expect(page.locator("#outbox")).to_be_hidden(timeout=30_000)
+    outbox_sent(page)
     assert len(off_loop(inspections_of, database_url, never_opened) - known) == 1
     context.close()
 
@@ -396,7 +396,7 @@ def test_twenty_records_through_fifty_toggles_reloads_a_worker_update_and_a_lost
                 break
     context.set_offline(False)
     page.goto(server.url + "/phone")
-    expect(page.locator("#outbox")).to_be_hidden(timeout=60_000)
+    outbox_sent(page)
 
     # The answer that was lost was a commit: 201, or 200 when another sending pass had stored the record first
     # (two passes can overlap across a reload; the server keeps it single either way).

@@ -12,7 +12,16 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from tests.conftest import DEMO_PASSWORD
 from tests.live import LiveServer
 from tests.submissions import establishment
-from tests.test_phone_browser import PHONE, SEEDED, VIETNAM, execute, fill, karaoke_answers, off_loop
+from tests.test_phone_browser import (
+    PHONE,
+    SEEDED,
+    VIETNAM,
+    execute,
+    fill,
+    karaoke_answers,
+    off_loop,
+    outbox_sent,
+)
 from tests.test_phone_browser import seeded_until as seeded_until  # the fixture, for this module's tests too
 
 pytestmark = pytest.mark.browser
@@ -124,7 +133,7 @@ def test_items_of_the_previous_inspector_wait_for_that_inspector(
 
     logout(page)
     login(page, server.url, "inspector1")
-    expect(page.locator("#outbox")).to_be_hidden(timeout=30_000)
+    outbox_sent(page)
     assert page.evaluate(OUTBOX) == []
     assert inspections(database_url, establishment_id) == [(first,)]
     assert by_user(database_url, second) == []

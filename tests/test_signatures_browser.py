@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.live import LiveServer
 from tests.submissions import establishment
-from tests.test_phone_browser import PHONE, VIETNAM, execute, fill, karaoke_answers, login, off_loop
+from tests.test_phone_browser import PHONE, VIETNAM, execute, fill, karaoke_answers, login, off_loop, outbox_sent
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +59,7 @@ def test_signing_with_the_mouse_stores_the_signatures(browser: Browser, server: 
     print("screenshot:", tmp_path / "signatures.png")
     page.click("#submit")
     expect(page.locator("#done")).to_be_visible()
-    expect(page.locator("#outbox")).to_be_hidden(timeout=30_000)
+    outbox_sent(page)
     rows = [r for r in execute(database_url, query, {"e": establishment_id}) if r[0] not in before]
     assert len(rows) == 1
     inspection_id, raw = rows[0]
