@@ -7,6 +7,7 @@ global ``choices("type")`` (value → translated label, in table order, for pick
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from server.i18n import N_, gettext, language
@@ -275,6 +276,30 @@ TABLE: dict[str, dict[str, str]] = {
 }
 
 
+#: The label of each field of the forms and filters, for the messages that name what to fix (not a closed set of
+#: values, so not in ``TABLE``: the names also appear in documentation, e.g. the GeoJSON properties).
+FIELDS: dict[str, str] = {
+    "name": N_("Tên"), "type": N_("Loại hình"), "address": N_("Địa chỉ"), "lat": N_("Vĩ độ"),
+    "lon": N_("Kinh độ"), "ward": N_("Phường, xã"), "ward_override_reason": N_("Lý do"),
+    "business_reg_no": N_("Số ĐKKD"), "security_cert_no": N_("Giấy chứng nhận ANTT"),
+    "operating_licence_no": N_("Giấy phép kinh doanh"), "legal_rep": N_("Người đại diện"),
+    "phone": N_("Điện thoại"), "rooms": N_("Số phòng"), "workers": N_("Số lao động"), "status": N_("Trạng thái"),
+    "opened_on": N_("Ngày bắt đầu hoạt động"), "closed_on": N_("Ngày đóng cửa"), "state": N_("Trạng thái"),
+    "q": N_("Tìm kiếm"), "last": N_("Lần kiểm tra gần nhất"), "day": N_("Ngày"), "date": N_("Ngày"),
+    "page": N_("Trang"), "per_page": N_("Số dòng mỗi trang"), "offset": N_("Trang"), "limit": N_("Số dòng"),
+    "year": N_("Năm"),
+    "flag": N_("Dấu hiệu"), "violations": N_("Vi phạm"), "team_id": N_("Đoàn, tổ"),
+    "establishment_ids": N_("Cơ sở"), "establishment_id": N_("Cơ sở"), "note": N_("Ghi chú"),
+    "tip_id": N_("Tin báo"), "inspection": N_("Lượt kiểm tra"), "evidence": N_("Chứng cứ"), "on": N_("Ngày"),
+    "handler": N_("Người xử lý"), "category": N_("Phân loại"), "subject": N_("Nội dung"),
+    "urgency": N_("Mức khẩn cấp"), "outcome": N_("Kết quả"), "reason": N_("Lý do"), "channel": N_("Kênh tiếp nhận"),
+    "received_at": N_("Thời điểm tiếp nhận"), "reporter_name": N_("Người báo tin"),
+    "reporter_contact": N_("Liên hệ của người báo tin"), "description": N_("Nội dung tin báo"),
+    "action": N_("Thao tác"), "actor": N_("Người thực hiện"), "kind": N_("Loại"), "order": N_("Sắp xếp"),
+    "overdue": N_("Quá hạn"), "body": N_("Nội dung gửi lên"),
+}
+
+
 def label(value: Any, kind: str) -> str:
     """The label of ``value`` in the request's language; an empty value is ""; an unknown one shows as is."""
     if value is None or value == "":
@@ -282,6 +307,13 @@ def label(value: Any, kind: str) -> str:
     key = getattr(value, "value", value)
     source = TABLE[kind].get(str(key))
     return gettext(source) if source is not None else str(key)
+
+
+def field_label(path: str) -> str:
+    """The label of the field a path names (``establishment_ids[0]`` → the label of ``establishment_ids``)."""
+    name = re.split(r"[.\[]", path, maxsplit=1)[0]
+    source = FIELDS.get(name)
+    return gettext(source) if source is not None else name
 
 
 def labels(kind: str) -> dict[str, str]:
@@ -304,7 +336,8 @@ def bilingual(value: Any) -> str:
 
 
 def install(env: Any) -> None:
-    """The Jinja filters ``label`` and ``bilingual``, and the global ``choices``."""
+    """The Jinja filters ``label``, ``field`` and ``bilingual``, and the global ``choices``."""
     env.filters["label"] = label
+    env.filters["field"] = field_label
     env.filters["bilingual"] = bilingual
     env.globals["choices"] = labels

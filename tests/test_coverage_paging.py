@@ -155,7 +155,8 @@ def test_bad_paging_values_are_a_400(as_user, name: str, value: str) -> None:  #
     city = as_user("cityoffice")
     page = city.get("/coverage", params={"year": 2023, name: value})
     assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
-    assert "Địa chỉ trang hoặc bộ lọc không hợp lệ" in page.text and f"<code>{name}</code>" in page.text
+    label = {"page": "Trang", "per_page": "Số dòng mỗi trang", "order": "Sắp xếp"}[name]
+    assert "Địa chỉ trang hoặc bộ lọc không hợp lệ" in page.text and f"Mục «{label}»" in page.text
     api = city.get("/api/v1/coverage", params={"year": 2023, name: value})
     assert api.status_code == 400 and api.headers["content-type"].startswith("application/problem+json")
     assert [e["path"] for e in api.json()["errors"]] == [name]

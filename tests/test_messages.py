@@ -37,5 +37,5 @@ def test_the_import_report_reads_as_sentences_without_english(as_user) -> None: 
     bad = lead.post("/registry/import", data={"_csrf_token": token_of(page)},
                     files={"file": ("ds.xlsx", xlsx([row(name="", kind="spa")]))})
     problems = re.search(r'<table class="list" id="problems">(.*?)</table>', bad.text, re.S).group(1)  # type: ignore[union-attr]
-    assert "Loại hình không có trong danh mục." in problems and "Thiếu giá trị bắt buộc." in problems
+    assert "Loại hình “spa” không có trong danh mục." in problems and "Thiếu tên cơ sở." in problems
     assert not re.search(r"\b(the|unknown|missing|is)\b", problems)

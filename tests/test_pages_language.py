@@ -29,7 +29,8 @@ from server.inspections.record import LEGAL_GROUNDS
 from server.routes import ROUTES
 from tests.dbs import execute
 
-ROLES = ["inspector1", "teamlead", "police.hamrong", "cityoffice", "admin"]
+#: Every demo role: the city team, its lead, a ward's police, a ward's own inspection team, the city office, admin.
+ROLES = ["inspector1", "teamlead", "police.hamrong", "to.14755", "cityoffice", "admin"]
 LOGINS = re.compile(r"\b(inspector\d|teamlead|police\.[a-z]+|cityoffice|to\.\d{5})\b")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 #: Pages that are files, not HTML (downloads, the service worker): their path ends with an extension; and the
@@ -245,6 +246,30 @@ def test_every_page_speaks_the_users_language(as_user: Callable[[str], TestClien
             problems += [f"{role} {url}: {p}" for p in problems_of(visible_text(response.text), lang, data, english)]
     assert not [p for p, roles in shown.items() if not roles], "pages no role could open"
     assert not problems, "\n".join(sorted({re.sub(r"\d", "9", p) for p in problems}))
+
+
+#: (role, url, status) of the error pages: a bad filter (400), a page the role may not open (403), a record that
+#: is not there (404), a conflict (409 comes with the tip's own page, see tests/test_error_language.py).
+ERROR_PAGES = [("inspector1", "/registry?page=abc", 400), ("police.hamrong", "/review?flag=bogus", 400),
+               ("inspector1", "/admin/users", 403), ("to.14755", "/review", 403),
+               ("inspector1", "/registry/999999", 404), ("police.hamrong", "/tips/999999", 404)]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_error_pages_speak_the_users_language(as_user: Callable[[str], TestClient], database_url: str,
+                                              lang: str) -> None:
+    data, english = data_strings(database_url), english_messages()
+    clients: dict[str, TestClient] = {}
+    problems: list[str] = []
+    for role, url, status in ERROR_PAGES:
+        if role not in clients:
+            clients[role] = as_user(role)
+            switch_language(clients[role], lang)
+        response = clients[role].get(url)
+        assert response.status_code == status, (role, url, response.status_code)
+        assert f'<html lang="{lang}">' in response.text and 'id="problem"' in response.text
+        problems += [f"{role} {url}: {p}" for p in problems_of(visible_text(response.text), lang, data, english)]
+    assert not problems, "\n".join(problems)
 
 
 def test_the_checks_catch_what_they_are_for() -> None:

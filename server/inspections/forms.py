@@ -85,8 +85,8 @@ async def find_form(session: AsyncSession, form_id: str, version: int) -> FormRe
             assert stored is not None
             definition = definition_of(stored)
         elif _file_sha256(form_id, version) != row.sha256:
-            raise AppError(409, "form_version_changed",
-                           f"form {form_id} v{version} was changed after use; publish a new version")
+            changed = _("Mẫu {form} phiên bản {version} đã bị sửa sau khi dùng; hãy ban hành phiên bản mới.")
+            raise AppError(409, "form_version_changed", changed.format(form=form_id, version=version))
         else:
             known[form_id, version] = row.id
         return FormRef(row.id, form_id, version, definition)

@@ -23,6 +23,7 @@ from server.errors import AppError, FieldError, not_found
 from server.i18n import gettext as _
 from server.identity import CurrentUser
 from server.inspections import presence
+from server.inspections.answer_errors import explain
 from server.inspections.forms import FormRef, find_form, store_form
 from server.inspections.models import Attachment, FormVersion, Inspection, Outcome
 from server.inspections.schemas import InspectionIn, InspectionOut, LocationOut
@@ -119,7 +120,7 @@ async def check_body(
     result = engine.validate(form.definition, body.answers)
     if not result.ok:
         raise AppError(422, "invalid", _("Có câu trả lời không hợp lệ."),
-                       [FieldError(e.path, e.code, e.message) for e in result.errors])
+                       explain(form.definition, result.errors))
     found = engine.violations(form.definition, result)
     _check_outcome(body, found)
     signatures = check_signatures(body.signatures, result.answers or {})

@@ -59,28 +59,31 @@ def resolve_ward(
     if ward_code is not None:
         target = locator.by_code.get(ward_code)
         if target is None:
-            raise _invalid("ward", "unknown_ward", f"unknown ward {ward_code}")
+            raise _invalid("ward", "unknown_ward",
+                           _("Không có phường, xã nào mang mã “{code}”.").format(code=ward_code))
     elif located is not None:
         target = located
     elif point is not None:
-        raise _invalid("lat", "outside_city", "the point is outside every ward of the city")
+        raise _invalid("lat", "outside_city", _("Điểm ({lat}, {lon}) nằm ngoài mọi phường, xã của thành phố.").format(
+            lat=point[0], lon=point[1]))
     elif keep is not None:
         target = keep
     else:
-        raise _invalid("ward", "required", "give a point on the map or a ward")
+        raise _invalid("ward", "required", _("Hãy chọn vị trí trên bản đồ hoặc chọn phường, xã."))
     if not user.sees_ward(target.id):
         raise AppError(403, "out_of_scope", _("Phường, xã này nằm ngoài phạm vi của bạn."))
     if point is None or (located is not None and located.id == target.id):
         return target, None
     if not reason:
         raise _invalid("ward_override_reason", "reason_required",
-                       "the ward differs from the ward at the point: give a reason")
+                       _("{chosen} khác phường, xã theo vị trí ({located}): hãy ghi lý do.").format(
+                           chosen=target.full_name, located=located.full_name if located else _("ngoài thành phố")))
     return target, reason
 
 
 def _point(lat: float | None, lon: float | None) -> tuple[float, float] | None:
     if (lat is None) != (lon is None):
-        raise _invalid("lon" if lon is None else "lat", "required", "give both latitude and longitude")
+        raise _invalid("lon" if lon is None else "lat", "required", _("Hãy nhập cả vĩ độ và kinh độ."))
     return None if lat is None or lon is None else (lat, lon)
 
 
@@ -110,7 +113,7 @@ async def create_establishment(
         **{f: _clean_licence(getattr(data, f)) for f in LICENCE_FIELDS},
     )
     if not e.name:
-        raise _invalid("name", "required", "the name is empty")
+        raise _invalid("name", "required", _("Tên cơ sở đang để trống."))
     await _check_duplicates(session, e, data.confirm_duplicate, None)
     session.add(e)
     await session.flush()
@@ -157,7 +160,7 @@ async def update_establishment(
             value = value.value
         setattr(e, field, value)
     if not e.name:
-        raise _invalid("name", "required", "the name is empty")
+        raise _invalid("name", "required", _("Tên cơ sở đang để trống."))
     after = snapshot(e)
     if after == before:
         return e

@@ -90,7 +90,8 @@ async def finish(
     for row in scan.rows:
         target = existing.get(row.values["business_reg_no"] or "")
         if scope is not None and (row.ward_id not in scope or (target is not None and target.ward_id not in scope)):
-            problems.append(ImportProblem(row.row, HEADER["lat"], "out_of_scope", "this ward is outside your scope"))
+            problems.append(ImportProblem(row.row, HEADER["lat"], "out_of_scope",
+                                          _("Cơ sở này thuộc phường, xã nằm ngoài địa bàn của bạn.")))
         updates += target is not None
     problems.sort(key=lambda p: (p.row, p.column))
     report = ImportReport(token, filename, scan.total, len(scan.rows) - updates, updates, problems, not problems)
@@ -116,7 +117,7 @@ async def commit_import(
     """Write every row in the caller's transaction, or raise (422) and write nothing."""
     report, existing = await finish(session, scope, token, filename, scan)
     if not report.ok:
-        raise AppError(422, "import_invalid", f"{len(report.problems)} problem(s): nothing was written",
+        raise AppError(422, "import_invalid", _("Tệp có {n} lỗi: chưa ghi gì vào sổ.").format(n=len(report.problems)),
                        [FieldError(f"row {p.row}/{p.column}", p.code, p.message) for p in report.problems[:200]])
     created: list[Establishment] = []
     updated: dict[int, Any] = {}

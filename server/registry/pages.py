@@ -14,9 +14,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.calendar import parse_day
-from server.errors import AppError, FieldError, problem_of
+from server.errors import AppError, FieldError, invalid_input, problem_of
 from server.formatting import day
-from server.i18n import N_
 from server.i18n import gettext as _
 from server.identity import CurrentUser
 from server.registry import import_routes
@@ -39,16 +38,6 @@ NULLABLE = {"lat", "lon", "ward", "ward_override_reason", "business_reg_no", "se
 
 
 DAYS = ("opened_on", "closed_on")
-#: The form's label of each field, for the list of what a refused form must fix.
-FIELD_LABELS = {
-    "name": N_("Tên cơ sở"), "type": N_("Loại hình"), "address": N_("Địa chỉ"), "lat": N_("Vĩ độ"),
-    "lon": N_("Kinh độ"), "ward": N_("Phường, xã"), "ward_override_reason": N_("Lý do"),
-    "business_reg_no": N_("Số ĐKKD"), "security_cert_no": N_("Giấy chứng nhận ANTT"),
-    "operating_licence_no": N_("Giấy phép kinh doanh"), "legal_rep": N_("Người đại diện"),
-    "phone": N_("Điện thoại"), "rooms": N_("Số phòng"), "workers": N_("Số lao động"), "status": N_("Trạng thái"),
-    "opened_on": N_("Ngày bắt đầu hoạt động"), "closed_on": N_("Ngày đóng cửa"),
-}
-
 
 class RegistryForm(msgspec.Struct):
     name: str = ""
@@ -90,9 +79,7 @@ def payload(form: RegistryForm, kind: type[msgspec.Struct]) -> Any:
     try:
         return msgspec.convert(raw, kind, strict=False)
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        path = message.rsplit("$.", 1)[1].rstrip("`") if "$." in message else "body"
-        raise AppError(422, "invalid", message, [FieldError(path, "invalid", message)]) from exc
+        raise invalid_input(exc, raw) from exc
 
 
 def form_of(e: EstablishmentOut) -> RegistryForm:
@@ -154,7 +141,7 @@ async def _failed(db: AsyncSession, user: CurrentUser, request: Request[Any, Any
     problem = problem_of(exc)
     context = await _form_context(db, user, request, settings)
     return Template("registry_form.html", status_code=problem.status,
-                    context={**context, "form": form, "e": e, "problem": problem, "field_labels": FIELD_LABELS})
+                    context={**context, "form": form, "e": e, "problem": problem})
 
 
 # media_type: a refused form is the page again (a Template), whatever the handler's return annotation says

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import msgspec
 import openpyxl
 
+from server.i18n import gettext as _
 from server.i18n import nfc
 from server.registry.duplicates import fold
 from server.registry.locating import WardLocator
@@ -102,26 +103,27 @@ def _cell(value: Any) -> str:
 def read_table(data: bytes, filename: str) -> tuple[list[str], int, Iterator[Sequence[Any]]]:
     """The header, an estimate of the data rows, and the data rows of the file's first sheet."""
     if not data.strip():
-        raise FileProblem("empty_file", "the file is empty")
+        raise FileProblem("empty_file", _("Tệp rỗng."))
     if data[:4] == b"PK\x03\x04":
         if (problem := spreadsheet_problem(data)) is not None:
             raise FileProblem(*problem)
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise FileProblem("wrong_file_type", f"not a readable XLSX file: {exc}") from exc
+            raise FileProblem("wrong_file_type", _("Không đọc được tệp Excel “{name}”.").format(name=filename)) from exc
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS)
         header = next(rows, None)
         if header is None:
-            raise FileProblem("empty_file", "the first sheet is empty")
+            raise FileProblem("empty_file", _("Trang tính đầu tiên của tệp rỗng."))
         return [_cell(h) for h in header], max(0, (sheet.max_row or 1) - 1), rows
     if filename.lower().endswith((".xls", ".ods", ".xlsb")) or b"\x00" in data[:4096]:
-        raise FileProblem("wrong_file_type", "send an .xlsx or .csv file")
+        raise FileProblem("wrong_file_type", _("Sai loại tệp “{name}”: hãy chọn tệp .xlsx hoặc .csv.").format(
+            name=filename))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileProblem("wrong_file_type", "a CSV file must be UTF-8 text") from exc
+        raise FileProblem("wrong_file_type", _("Tệp CSV phải là văn bản UTF-8.")) from exc
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -129,7 +131,7 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], int, Iterator[Seq
     lines = csv.reader(io.StringIO(text), dialect)
     header = next(lines, None)
     if header is None:
-        raise FileProblem("empty_file", "the file is empty")
+        raise FileProblem("empty_file", _("Tệp rỗng."))
     return [_cell(h) for h in header], text.count("\n"), lines
 
 
@@ -138,7 +140,7 @@ def _columns(header: list[str]) -> dict[str, int]:
     found = {f: by_fold[fold(h)] for f, h, _ in COLUMNS if fold(h) in by_fold}
     missing = [h for f, h, required in COLUMNS if required and f not in found]
     if missing:
-        raise FileProblem("missing_columns", "missing columns: " + ", ".join(missing))
+        raise FileProblem("missing_columns", _("Tệp thiếu cột bắt buộc: {columns}.").format(columns=", ".join(missing)))
     return found
 
 
@@ -160,16 +162,18 @@ def check_row(
 
     values: dict[str, Any] = {f: raw.get(f, "") for f in HEADER}
     if not values["name"]:
-        bad("name", "required", "the name is missing")
+        bad("name", "required", _("Thiếu tên cơ sở."))
     elif len(values["name"]) > 200:
-        bad("name", "too_long", "at most 200 characters")
+        bad("name", "too_long", _("Dài quá {n} ký tự.").format(n=200))
     kind = TYPE_WORDS.get(fold(values["type"]))
     if kind is None:
-        bad("type", "unknown_type", f"unknown type {values['type']!r}" if values["type"] else "the type is missing")
+        bad("type", "unknown_type", _("Loại hình “{value}” không có trong danh mục.").format(value=values["type"])
+            if values["type"] else _("Thiếu loại hình."))
     values["type"] = kind.value if kind else None
     status = STATUS_WORDS.get(fold(values["status"])) if values["status"] else EstablishmentStatus.ACTIVE
     if status is None:
-        bad("status", "unknown_status", f"unknown status {values['status']!r}")
+        bad("status", "unknown_status",
+            _("Trạng thái “{value}” không có trong danh mục.").format(value=values["status"]))
     values["status"] = status.value if status else None
     for fld, most in (("rooms", 10_000), ("workers", 100_000)):
         raw, values[fld] = values[fld], None
@@ -177,11 +181,12 @@ def check_row(
             if raw.isdigit() and int(raw) <= most:
                 values[fld] = int(raw)
             else:
-                bad(fld, "bad_number", f"not a number: {raw!r}")
+                bad(fld, "bad_number", _("“{value}” không phải là một số từ 0 đến {most}.").format(
+                    value=raw, most=most))
     for fld in ("business_reg_no", "security_cert_no", "operating_licence_no"):
         values[fld] = values[fld] or None
         if values[fld] and len(values[fld]) > 50:
-            bad(fld, "too_long", "at most 50 characters")
+            bad(fld, "too_long", _("Dài quá {n} ký tự.").format(n=50))
     lat_raw, lon_raw = values.pop("lat"), values.pop("lon")
     lat, lon, geocoded = _number(lat_raw), _number(lon_raw), False
     if not lat_raw and not lon_raw and geocoder is not None and values["address"]:
@@ -190,20 +195,22 @@ def check_row(
             cache[query] = geocoder.geocode(query)
         found = cache[query]
         if found is None:
-            bad("address", "not_geocoded", "no coordinates and the address was not found")
+            bad("address", "not_geocoded", _("Không có toạ độ và không tìm thấy địa chỉ “{address}”.").format(
+                address=query))
             return None, problems
         lat, lon, geocoded = float(found.latitude), float(found.longitude), True
     for fld, text, value, limit in (("lat", lat_raw, lat, 90), ("lon", lon_raw, lon, 180)):
         if not geocoded and not text:
-            bad(fld, "required", "the coordinate is missing")
+            bad(fld, "required", _("Thiếu toạ độ."))
         elif value is None or not -limit <= value <= limit:
-            bad(fld, "bad_coordinate", f"not a coordinate: {text!r}")
+            bad(fld, "bad_coordinate", _("“{value}” không phải là toạ độ hợp lệ.").format(value=text))
     if problems:
         return None, problems
     assert lat is not None and lon is not None
     ward = locator.locate(lat, lon)
     if ward is None:
-        bad("lat", "outside_city", f"the point {lat:.6f}, {lon:.6f} is outside every ward of the city")
+        bad("lat", "outside_city", _("Điểm ({lat}, {lon}) nằm ngoài mọi phường, xã của thành phố.").format(
+            lat=f"{lat:.6f}", lon=f"{lon:.6f}"))
         return None, problems
     return ImportRow(number, {**values, "lat": lat, "lon": lon}, ward.id, geocoded), []
 
@@ -227,7 +234,8 @@ def scan(
             continue
         result.total += 1
         if result.total > MAX_ROWS:
-            result.problems.append(ImportProblem(0, "", "too_many_rows", f"at most {MAX_ROWS} rows per file"))
+            result.problems.append(ImportProblem(0, "", "too_many_rows",
+                                                 _("Một tệp chỉ được có tối đa {n} dòng.").format(n=MAX_ROWS)))
             return result
         raw = {f: texts[i] if i < len(texts) else "" for f, i in columns.items()}
         row, problems = check_row(number, raw, locator, geocoder, cache)
@@ -235,8 +243,9 @@ def scan(
         reg_no = raw.get("business_reg_no", "")
         if reg_no:
             if reg_no in seen:
-                result.problems.append(ImportProblem(number, HEADER["business_reg_no"], "duplicate_in_file",
-                                                     f"{reg_no} is also on row {seen[reg_no]}"))
+                result.problems.append(ImportProblem(
+                    number, HEADER["business_reg_no"], "duplicate_in_file",
+                    _("Số ĐKKD “{value}” đã có ở dòng {row}.").format(value=reg_no, row=seen[reg_no])))
                 row = None
             else:
                 seen[reg_no] = number
@@ -245,7 +254,7 @@ def scan(
         if result.total % PROGRESS_EVERY == 0:
             yield result.total, max(expected, result.total)
     if result.total == 0:
-        result.problems.append(ImportProblem(0, "", "no_rows", "the file has a header but no data rows"))
+        result.problems.append(ImportProblem(0, "", "no_rows", _("Tệp có dòng tiêu đề nhưng không có dòng dữ liệu.")))
     yield result.total, result.total
     return result
 

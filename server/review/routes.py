@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import Role
 from server.db import utcnow
-from server.errors import AppError, FieldError
+from server.errors import AppError, FieldError, bad_value, invalid_input
 from server.guards import STAFF, requires
 from server.i18n import gettext as _
 from server.identity import CurrentUser
 from server.inspections import Flag, answer_text, get_inspection, record_context
 from server.inspections.models import ReviewState
+from server.labels import label
 from server.people import directory
 from server.redirects import post_redirect
 from server.registry.models import EstablishmentType
@@ -56,16 +57,15 @@ def query_filter(
     if raw.get("state") == ANY_STATE:
         del raw["state"]
     if "flag" in raw and raw["flag"] not in FLAGS:
-        raise AppError(400, "invalid_request", _("Dấu hiệu lọc không hợp lệ."),
-                       [FieldError("flag", "invalid",
-                                   _("Hãy chọn một trong: {flags}.").format(flags=", ".join(FLAGS)))])
+        flags = ", ".join(label(f, "flag") for f in FLAGS if f != "any")
+        message = _("Dấu hiệu “{value}” không có; hãy chọn một trong: {flags}.").format(value=raw["flag"], flags=flags)
+        raise AppError(400, "invalid_request", message, [FieldError("flag", "invalid", message)])
     if "ward" in raw and not raw["ward"].isdigit():
-        raise AppError(400, "invalid_request", _("Mã phường, xã không hợp lệ."),
-                       [FieldError("ward", "invalid", _("Hãy nhập mã của một phường, xã."))])
+        raise bad_value("ward", raw["ward"], 400, "invalid_request")
     try:
         return msgspec.convert(raw, QueueFilter, strict=False)
     except msgspec.ValidationError as exc:
-        raise AppError(400, "invalid_request", str(exc)) from exc
+        raise invalid_input(exc, raw, 400, "invalid_request") from exc
 
 
 filter_dep = {"filters": Provide(query_filter, sync_to_thread=False)}

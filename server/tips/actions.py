@@ -12,10 +12,11 @@ from server.auth.models import Role, User
 from server.errors import AppError
 from server.i18n import gettext as _
 from server.identity import CurrentUser, ward_scope
-from server.inspections.models import Inspection
+from server.labels import label
 from server.tips import deadlines
+from server.tips.choices import find_inspection
 from server.tips.models import Tip, TipInspection
-from server.tips.places import invalid, resolve_place, valid_id
+from server.tips.places import invalid, resolve_place
 from server.tips.schemas import TipActionIn
 
 HANDLER_ROLES = frozenset({Role.CITY_OFFICE.value, Role.WARD_POLICE.value, Role.TEAM_LEAD.value,
@@ -26,7 +27,7 @@ MIN_REASON = 5
 def _reason(data: TipActionIn) -> str:
     reason = data.reason.strip()
     if len(reason) < MIN_REASON:
-        raise invalid("reason", "required", f"give the reason (at least {MIN_REASON} characters)")
+        raise invalid("reason", "required", _("Hãy ghi lý do (ít nhất {n} ký tự).").format(n=MIN_REASON))
     return reason
 
 
@@ -46,7 +47,7 @@ async def handler_may_hold(session: AsyncSession, username: str, ward_id: int | 
 
 async def _classify(session: AsyncSession, user: CurrentUser, tip: Tip, data: TipActionIn) -> dict[str, Any]:
     if data.category is None:
-        raise invalid("category", "required", "choose the category")
+        raise invalid("category", "required", _("Hãy chọn phân loại tin báo."))
     tip.category = data.category.value
     tip.subject = data.subject or tip.subject
     tip.urgency = data.urgency.value if data.urgency else tip.urgency
@@ -59,13 +60,13 @@ async def _classify(session: AsyncSession, user: CurrentUser, tip: Tip, data: Ti
         if tip.lat is None and lat is not None:
             tip.lat, tip.lon = lat, lon
     if tip.ward_id is None:
-        raise invalid("ward", "required", "give the ward or the business")
+        raise invalid("ward", "required", _("Hãy chọn phường, xã hoặc cơ sở của tin báo."))
     return {}
 
 
 async def _assign(session: AsyncSession, user: CurrentUser, tip: Tip, data: TipActionIn) -> dict[str, Any]:
     if not data.handler:
-        raise invalid("handler", "required", "choose who handles the tip")
+        raise invalid("handler", "required", _("Hãy chọn người xử lý tin báo."))
     handler = await handler_may_hold(session, data.handler.strip(), tip.ward_id)
     tip.handler_id = handler.id
     # only a handler the city office assigns may see a protected reporter (services.may_reveal)
@@ -88,20 +89,16 @@ def _extend(tip: Tip, data: TipActionIn, steps: dict[str, deadlines.StepState], 
 def _once(steps: dict[str, deadlines.StepState], key: str) -> dict[str, Any]:
     step = steps.get(key)
     if step is None:
-        raise AppError(409, "not_applicable", f"{key} does not apply to this tip")
+        raise AppError(409, "not_applicable", _("Việc «{step}» không áp dụng cho tin báo này.").format(
+            step=label(key, "tip_action")))
     if step.done is not None:
-        raise AppError(409, "already_done", f"{key} is already recorded")
+        raise AppError(409, "already_done", _("Việc «{step}» đã được ghi nhận rồi.").format(
+            step=label(key, "tip_action")))
     return {}
 
 
 async def _link(session: AsyncSession, user: CurrentUser, tip: Tip, data: TipActionIn) -> dict[str, Any]:
-    ref = (data.inspection or "").strip()
-    if not ref:
-        raise invalid("inspection", "required", "give the inspection's id or uuid")
-    where = Inspection.id == int(ref) if ref.isdigit() and valid_id(int(ref)) else Inspection.uuid == ref
-    inspection = await session.scalar(select(Inspection).where(where))
-    if inspection is None or not user.sees_ward(inspection.ward_id):
-        raise invalid("inspection", "not_found", "no such inspection in your wards")
+    inspection = await find_inspection(session, user, data.inspection)
     exists = await session.get(TipInspection, (tip.id, inspection.id))
     if exists is None:
         session.add(TipInspection(tip_id=tip.id, inspection_id=inspection.id))
@@ -124,7 +121,7 @@ async def apply(session: AsyncSession, user: CurrentUser, tip: Tip, data: TipAct
             return {}
         case "resolve":
             if data.outcome is None:
-                raise invalid("outcome", "required", "choose the outcome")
+                raise invalid("outcome", "required", _("Hãy chọn kết quả giải quyết."))
             tip.outcome, tip.resolved_at = data.outcome.value, now
             return {"outcome": tip.outcome}
         case "extend":

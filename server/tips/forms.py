@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from server.errors import invalid_input, refused
 from server.tips.places import invalid
 
 T = TypeVar("T")
@@ -86,10 +87,8 @@ def convert(form: msgspec.Struct, target: type[T], drop: frozenset[str] = frozen
             else:
                 raw[name] = value
         except ValueError as exc:
-            raise invalid(name, "invalid", "not a valid value") from exc
+            raise invalid(name, "invalid", refused(name, value)) from exc
     try:
         return msgspec.convert(raw, target)
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        path = message.rsplit("`$.", 1)[-1].rstrip("`").split("[")[0] if "`$." in message else "body"
-        raise invalid(path, "invalid", message) from exc
+        raise invalid_input(exc, raw) from exc

@@ -17,6 +17,7 @@ from server.people import directory
 from server.security import request_nonce, with_nonce
 from server.settings import Settings
 from server.tips import hotspots, labels, services
+from server.tips.choices import inspection_choices, tip_choices
 from server.tips.forms import HotspotForm, HotspotStatusForm, convert
 from server.tips.schemas import HotspotIn, HotspotStatusIn
 from server.wards import list_wards
@@ -30,9 +31,13 @@ async def _register(db: AsyncSession, user: CurrentUser, settings: Settings, req
                     status_filter: str | None = None) -> Template:
     items = await hotspots.list_hotspots(db, user, status=status_filter)
     map_html = with_nonce(await hotspots.map_html(db, user, items, settings.tile_url), request_nonce(request.scope))
+    form = form or HotspotForm()
+    may_create = user.has(*services.MANAGERS)
+    pickers = {"tip_choices": await tip_choices(db, user, int(form.tip_id) if form.tip_id.isdigit() else None),
+               "inspection_choices": await inspection_choices(db, user)} if may_create else {}
     return Template("hotspots.html", status_code=status, context={
         "L": labels, "items": items, "counts": await hotspots.counts(db, user), "map_html": map_html,
-        "form": form or HotspotForm(), "error": error, "may_create": user.has(*services.MANAGERS),
+        "form": form, "error": error, "may_create": may_create, **pickers,
         "status_filter": status_filter or "", "wards": await list_wards(db, user)})
 
 

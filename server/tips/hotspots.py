@@ -13,12 +13,14 @@ from server.audit import Action, record
 from server.auth.models import User
 from server.calendar import local_today, year_bounds
 from server.errors import AppError, not_found
+from server.formatting import day
 from server.i18n import gettext, nfc
 from server.i18n import gettext as _
 from server.identity import CurrentUser
-from server.inspections.models import Inspection
+from server.labels import label
 from server.registry.models import Establishment
 from server.scope import Scope, in_force, scoped
+from server.tips.choices import find_inspection
 from server.tips.labels import HOTSPOT_STATUSES
 from server.tips.models import Hotspot, HotspotEvent, HotspotStatus
 from server.tips.places import invalid, resolve_place, valid_id
@@ -84,24 +86,21 @@ async def create_hotspot(session: AsyncSession, user: CurrentUser, data: Hotspot
         establishment_id = establishment_id or tip.establishment_id
         ward_id, lat, lon = tip.ward_id, lat if lat is not None else tip.lat, lon if lon is not None else tip.lon
     if data.inspection:
-        ref = data.inspection.strip()
-        inspection = await session.scalar(select(Inspection).where(
-            Inspection.id == int(ref) if ref.isdigit() and valid_id(int(ref)) else Inspection.uuid == ref))
-        if inspection is None or not user.sees_ward(inspection.ward_id):
-            raise invalid("inspection", "not_found", "no such inspection in your wards")
+        inspection = await find_inspection(session, user, data.inspection)
         inspection_id, establishment_id = inspection.id, establishment_id or inspection.establishment_id
     establishment_id, placed_ward, lat, lon = await resolve_place(session, user, establishment_id, lat, lon, ward)
     ward_id = placed_ward or ward_id
     if ward_id is None:
-        raise invalid("ward", "required", "give a tip, an inspection, a business, a map point or the ward")
+        raise invalid("ward", "required",
+                      _("Hãy chọn tin báo, lượt kiểm tra, cơ sở, điểm trên bản đồ hoặc phường, xã của điểm nóng."))
     opened = data.opened_on or local_today()
     if opened > local_today():
-        raise invalid("opened_on", "future", "the date is in the future")
+        raise invalid("opened_on", "future", _("Ngày {day} chưa đến.").format(day=day(opened)))
     spot = Hotspot(name=nfc(data.name.strip()), ward_id=ward_id, establishment_id=establishment_id, lat=lat, lon=lon,
                    status=H.ACTIVE.value, evidence=nfc(data.evidence.strip()), opened_on=opened, tip_id=data.tip_id,
                    inspection_id=inspection_id)
     if not spot.name:
-        raise invalid("name", "required", "name the hotspot")
+        raise invalid("name", "required", _("Hãy đặt tên cho điểm nóng."))
     session.add(spot)
     await session.flush()
     session.add(HotspotEvent(hotspot_id=spot.id, status=H.ACTIVE.value, on=opened, evidence=spot.evidence,
@@ -121,10 +120,11 @@ async def set_status(session: AsyncSession, user: CurrentUser, hotspot_id: int, 
     if data.status.value not in NEXT[spot.status]:
         raise AppError(409, "invalid_transition",
                        _("Điểm nóng đang ở trạng thái «{current}» không thể chuyển sang «{new}».").format(
-                           current=spot.status, new=data.status))
+                           current=label(spot.status, "hotspot_status"), new=label(data.status, "hotspot_status")))
     on = data.on or local_today()
     if on > local_today() or on < spot.opened_on:
-        raise invalid("on", "out_of_range", "the date must be between the opening and today")
+        raise invalid("on", "out_of_range", _("Ngày {day} phải từ ngày lập điểm nóng ({opened}) đến hôm nay.").format(
+            day=day(on), opened=day(spot.opened_on)))
     before = {"status": spot.status}
     spot.status, spot.evidence = data.status.value, nfc(data.evidence.strip())
     if data.status is H.MONITORED:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maps.wards import WardIndex
 from server.errors import AppError, FieldError
+from server.i18n import gettext as _
 from server.identity import CurrentUser
 from server.registry.models import Establishment
 from server.scope import configuration_day, valid_on, ward_by_code
@@ -56,21 +57,22 @@ async def resolve_place(session: AsyncSession, user: CurrentUser, establishment_
                         ) -> tuple[int | None, int | None, float | None, float | None]:
     """(establishment id, ward id, lat, lon); the business's ward wins, then the ward code, then the point's."""
     if (lat is None) != (lon is None):
-        raise invalid("lon" if lon is None else "lat", "required", "a map point needs both lat and lon")
+        raise invalid("lon" if lon is None else "lat", "required", _("Hãy nhập cả vĩ độ và kinh độ."))
     ward_id = None
     if establishment_id is not None:
         est = await session.get(Establishment, establishment_id)
         if est is None or not user.sees_ward(est.ward_id):
-            raise invalid("establishment_id", "not_found", "no such establishment in your wards")
+            raise invalid("establishment_id", "not_found",
+                          _("Không có cơ sở số {id} trong địa bàn của bạn.").format(id=establishment_id))
         ward_id = est.ward_id
         if lat is None:
             lat, lon = est.lat, est.lon
     if ward_id is None and ward is not None:
         ward_id = await ward_id_of_code(session, ward)
         if ward_id is None:
-            raise invalid("ward", "not_found", "no such ward")
+            raise invalid("ward", "not_found", _("Không có phường, xã nào mang mã “{code}”.").format(code=ward))
     if ward_id is None and lat is not None and lon is not None:
         ward_id = await ward_at(session, lat, lon)
     if ward_id is not None and not user.sees_ward(ward_id):
-        raise invalid("ward", "out_of_scope", "this ward is outside your scope")
+        raise invalid("ward", "out_of_scope", _("Phường, xã này nằm ngoài phạm vi của bạn."))
     return establishment_id, ward_id, lat, lon

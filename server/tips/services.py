@@ -24,6 +24,7 @@ from server.i18n import gettext as _
 from server.i18n import nfc
 from server.identity import CurrentUser
 from server.inspections.models import Inspection
+from server.labels import label
 from server.registry.models import Establishment
 from server.scope import scoped
 from server.time_bounds import check_window
@@ -127,11 +128,12 @@ async def create_tip(session: AsyncSession, user: CurrentUser, data: TipIn, cloc
     received = as_local(data.received_at).astimezone(UTC) if data.received_at else now
     check_window([("received_at", received, None)], now, clock_skew_minutes)
     if data.anonymous and (data.reporter_name or data.reporter_contact):
-        raise invalid("reporter_name", "anonymous", "an anonymous tip has no reporter")
+        raise invalid("reporter_name", "anonymous", _("Tin báo nặc danh không ghi người báo tin."))
     establishment_id, ward_id, lat, lon = await resolve_place(session, user, data.establishment_id, data.lat, data.lon,
                                                        data.ward)
     if ward_id is None:
-        raise invalid("ward", "required", "give a business, a map point inside the city, or the ward")
+        raise invalid("ward", "required",
+                      _("Hãy chọn cơ sở, một điểm trên bản đồ trong thành phố, hoặc phường, xã của tin báo."))
     tip = Tip(received_at=received, channel=data.channel.value, source="staff",
               reporter_name=nfc(data.reporter_name.strip()) if data.reporter_name else None,
               reporter_contact=nfc(data.reporter_contact.strip()) if data.reporter_contact else None,
@@ -250,7 +252,7 @@ async def reveal_reporter(session: AsyncSession, user: CurrentUser, tip_id: int)
     tip = await load_tip(session, user, tip_id)
     if not await may_reveal(session, user, tip):
         raise AppError(403, "reporter_protected",
-                       "only the city office and the handler the city office assigned see the reporter")
+                       _("Chỉ Công an thành phố và người được Công an thành phố phân công mới xem được người báo tin."))
     await record(session, user.id, Action.TIP_REPORTER_VIEWED, "tip", tip.id,
                  after={"fields": ["reporter_name", "reporter_contact"]})
     return ReporterOut(tip.id, tip.reporter_name, tip.reporter_contact, tip.anonymous)
@@ -267,7 +269,7 @@ async def act(session: AsyncSession, user: CurrentUser, tip_id: int, data: TipAc
     if tip.status not in rule.from_:
         raise AppError(409, "invalid_transition",
                        _("Không thể thực hiện «{action}» với tin báo đang ở trạng thái «{status}».").format(
-                           action=data.action, status=tip.status))
+                           action=label(data.action, "tip_action"), status=label(tip.status, "tip_status")))
     before = _audit_view(tip)
     history = [deadlines.Event(e.action, e.at) for e in await events_of(session, tip.id)]
     steps = deadlines.schedule(tip.category, tip.received_at, history, notify_reporter=_notify_reporter_applies(tip))

@@ -92,9 +92,10 @@ async def replace_units(session: AsyncSession, units: list[Unit], valid_from: da
         select(Ward).where(Ward.id.in_(await in_force(session, day_before))).order_by(Ward.code))).all())
     mapping = derive_mapping([(w.code, w.full_name) for w in ended], units, given)
     old_codes, new_codes = {w.code for w in ended}, {u.code for u in units}
-    errors = [FieldError(f"mapping.{old}", "unknown_old", f"{old} is not a unit in force the day before")
+    errors = [FieldError(f"mapping.{old}", "unknown_old",
+                         _("Mã cũ “{code}” không phải đơn vị có hiệu lực vào ngày trước đó.").format(code=old))
               for old in mapping if old not in old_codes]
-    errors += [FieldError(f"mapping.{old}", "unknown_new", f"{new} is not in the file")
+    errors += [FieldError(f"mapping.{old}", "unknown_new", _("Mã mới “{code}” không có trong tệp.").format(code=new))
                for old, targets in mapping.items() for new in targets if new not in new_codes]
     if errors:
         raise AppError(422, "invalid_mapping", _("Bảng chuyển đổi có mã đơn vị không tồn tại."), errors[:50])
