@@ -33,10 +33,12 @@ CASES = {
                                 lambda: schedule.check(41.0, 9.9, 1.0)),
     "schedule_bench, RC208": (lambda: schedule.check(41.0, 5.0, 1.5, 2.3), schedule.RC208,
                               lambda: schedule.check(41.0, 5.0, 1.5, 0.0)),
-    "phone_weight": (lambda: phone_weight.check(26 * 1024, [1.2]), phone_weight.WEIGHT,
-                     lambda: phone_weight.check(17 * 1024, [1.2, 1.9, 1.4])),
-    "phone_weight, cold": (lambda: phone_weight.check(17 * 1024, [2.4, 2.1, 1.5]), phone_weight.READY_COLD,
-                           lambda: phone_weight.check(25 * 1024, [1.9])),
+    "phone_weight": (lambda: phone_weight.check(26 * 1024, [1.2], 20_000), phone_weight.WEIGHT,
+                     lambda: phone_weight.check(17 * 1024, [1.2, 1.9, 1.4], 20_000)),
+    "phone_weight, cold": (lambda: phone_weight.check(17 * 1024, [2.4, 2.1, 1.5], 20_000), phone_weight.READY_COLD,
+                           lambda: phone_weight.check(25 * 1024, [1.9], 20_000)),
+    "phone_weight, offline list": (lambda: phone_weight.check(17 * 1024, [1.2], 61 * 1024), phone_weight.OFFLINE_LIST,
+                                   lambda: phone_weight.check(17 * 1024, [1.2], 60 * 1024)),
     "submit_throughput": (lambda: submit.check({"sqlite": 0.66, "postgres": 0.49}), submit.RATIO,
                           lambda: submit.check({"sqlite": 0.66, "postgres": 0.5})),
     "import_bench": (lambda: import_bench.check({import_bench.BASELINE: 2.0, "check .xlsx": 3.0, "commit": 10.5}),
@@ -151,3 +153,13 @@ def test_the_readme_states_every_budget() -> None:
     for name in BENCHES:
         assert describe(importlib.import_module(f"bench.{name}").BUDGETS) in section, name
         assert f"bench.{name} " in section, name
+
+
+def test_the_phone_weight_counts_every_script_and_stylesheet_the_page_loads() -> None:
+    html = ('<link rel="stylesheet" href="/static/app.css"><link rel="icon" href="/static/i.png">'
+            '<script src="/static/phone.js" defer></script><script>inline()</script>'
+            '<script src="/static/signatures.js" defer></script><script src="/static/phone.js"></script>'
+            '<script src="https://cdn.example/x.js"></script><link rel="preload stylesheet" href="/static/b.css">')
+    assert phone_weight.loads(html) == ["/static/app.css", "/static/phone.js", "/static/signatures.js",
+                                        "/static/b.css"]
+    assert phone_weight.WORKER.findall("navigator.serviceWorker.register('/sw.js')") == ["/sw.js"]

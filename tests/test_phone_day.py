@@ -211,6 +211,13 @@ def until(page: Page, script: str, arg: Any = None, tries: int = 150) -> None:
     raise AssertionError(f"never true: {script}")
 
 
+COUNT_PERSIST = """window.persistAsked = 0;
+if (navigator.storage && navigator.storage.persist) {
+  const ask = navigator.storage.persist.bind(navigator.storage);
+  navigator.storage.persist = () => { window.persistAsked++; return ask(); };
+}"""
+
+
 def submit_offline(context: BrowserContext, page: Page, url: str, establishment_id: int) -> None:
     page.goto(f"{url}/phone/check/{establishment_id}")
     fill(page, karaoke_answers(violation=False))
@@ -230,7 +237,9 @@ def test_the_outbox_page_lists_sends_refuses_discards_exports_and_imports(
     page.goto(server.url + "/phone/outbox")
     expect(page.locator("#empty")).to_be_visible()
     expect(page.locator("#persist")).not_to_be_empty()  # what the browser said to navigator.storage.persist()
+    context.add_init_script(COUNT_PERSIST)
     submit_offline(context, page, server.url, establishment_id)
+    assert page.evaluate("window.persistAsked") == 1  # asked again when the record is first held
     body = page.evaluate(HELD)[0]["body"]
     page.evaluate(ADD_REFUSED, [page.locator("#outbox").get_attribute("data-user"), body])
 
@@ -243,7 +252,10 @@ def test_the_outbox_page_lists_sends_refuses_discards_exports_and_imports(
     refused = page.locator("#items li[data-state=refused]")
     expect(refused).to_have_count(1, timeout=30_000)
     expect(items).to_have_count(1)  # the good one was sent and left the phone
-    expect(refused.locator(".reason")).to_contain_text("form_version")
+    # the server's own words (its detail and the field's message, in Vietnamese), not a field path
+    expect(refused.locator(".reason")).to_have_text(
+        "Phiên bản mẫu biên bản không tồn tại. Không có mẫu karaoke phiên bản 999.")
+    page.screenshot(path=str(tmp_path / "outbox-refused.png"), full_page=True)
     assert len(off_loop(inspections_of, database_url, establishment_id) - known) == 1
 
     page.once("dialog", lambda d: d.dismiss())

@@ -63,10 +63,14 @@
     if ($('#items')) listItems(items);
   }
 
-  /* The server's refusal in words: its status, and for a 422 the fields it named. */
+  /* The server's refusal in its own words (the problem's detail, then each field's message, in the user's
+     language); our phrase for the status when it said nothing readable (not JSON, or a bare code). */
   function reason(item) {
     var p = item.problem || {}, st = item.status || parseInt(item.error, 10);
-    if (st === 422) return B.r422 + ' ' + (p.errors || []).map(function (x) { return x.path; }).join(', ');
+    var said = [p.detail].concat((p.errors || []).map(function (x) { return x.message; })).filter(function (m, i, a) {
+      return m && m !== p.code && a.indexOf(m) === i;
+    });
+    if (said.length) return said.map(function (m) { return /[.!?…]$/.test(m) ? m : m + '.'; }).join(' ');
     return B['r' + st] || (B.rother + ' (' + st + ')');
   }
   async function refuse(item, r) {
@@ -209,12 +213,19 @@
       msg.textContent = O.imported + ': ' + added + (known ? ' · ' + known + ' ' + O.known : '');
       await showOutbox(); flush(true);
     });
-    if (navigator.storage && navigator.storage.persist) {
-      navigator.storage.persist().then(function (yes) {
-        per.hidden = false; per.textContent = yes ? O.persisted : O.refusedpersist;
-        per.className = yes ? 'muted' : 'error';
-      });
-    }
+    keep().then(function (yes) {
+      if (yes === null) return;
+      per.hidden = false; per.textContent = yes ? O.persisted : O.refusedpersist;
+      per.className = yes ? 'muted' : 'error';
+    });
+  }
+  /* Ask the browser not to evict the outbox when the phone runs short of space: on the outbox page and when a
+     record is first held, once a page. true/false: its answer (a refusal changes nothing); null: cannot ask. */
+  var persisting;
+  function keep() {
+    var st = navigator.storage;
+    if (!persisting) persisting = st && st.persist ? st.persist().catch(function () { return false; }) : Promise.resolve(null);
+    return persisting;
   }
 
   /* ---- skip logic: the same conditions as forms/conditions.py */
@@ -464,6 +475,7 @@
       if (window.kiemtraSignatures && !(await window.kiemtraSignatures(item))) return;  /* signatures.js (issue 17) */
       $('#submit').disabled = true;
       await save(item);
+      keep();
       clearTimeout(draftTimer);
       await drafts('readwrite', function (s) { return s.delete(KEY); }).catch(function () {});
       /* The form goes away: a blank form for the same business would invite a second visit record. */
