@@ -81,6 +81,12 @@ async def plan_covering(session: AsyncSession, day: date | None = None) -> int |
                                 .order_by(Plan.year.desc()).limit(1))
 
 
+async def plan_gap(session: AsyncSession, day: date | None = None) -> bool:
+    """True when no plan holds ``day`` (default: today): a page that opened on ``plan_year`` then says which
+    year it shows (``_plan_banner.html``, included by ``base.html`` when the context has ``plan_gap``)."""
+    return await plan_covering(session, day) is None
+
+
 async def plan_year(session: AsyncSession, day: date | None = None) -> int:
     """The plan year every page and endpoint opens on: the plan whose period holds ``day`` (default: today);
     with none, the newest plan that ended before it (``plan_covering`` is then None: the pages say so and

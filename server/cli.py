@@ -199,6 +199,19 @@ def keys_create() -> None:
     click.echo(f"created {path} (key id {kid}); back it up and keep it off the database server")
 
 
+@keys.command("public")
+def keys_public() -> None:
+    """Print the public key (PEM) of KIEMTRA_AUDIT_KEY_FILE: give it to whoever checks the audit chain
+    (KIEMTRA_AUDIT_PUBLIC_KEY_FILE on their machine) instead of the signing key."""
+    from server.audit.checkpoints import key_path, load_key, public_pem
+
+    path = key_path(_settings())
+    private = load_key(path)
+    if private is None:
+        raise click.ClickException(f"{path} does not exist: make it with `kiemtra keys create`")
+    click.echo(public_pem(private).decode(), nl=False)
+
+
 @main.group("import")
 def import_group() -> None:
     """Import data from files."""

@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import Role
-from server.calendar import plan_covering, plan_year
-from server.coverage import plan_for, ward_coverage
+from server.calendar import plan_gap, plan_year
+from server.coverage import ward_coverage
 from server.identity import CurrentUser
 from server.inspections import listing
 from server.inspections.models import Inspection, ReviewState
-from server.planning import todays_visits
+from server.planning import plan_for, todays_visits
 from server.review import filtered, returned_to
 from server.review.schemas import QueueFilter
 from server.tips import reminders as tip_reminders
@@ -31,7 +31,7 @@ async def home_context(session: AsyncSession, user: CurrentUser) -> dict[str, An
     ctx: dict[str, Any] = {}
     year = await plan_year(session)
     ctx["year"] = year
-    ctx["plan_gap"] = await plan_covering(session) is None
+    ctx["plan_gap"] = await plan_gap(session)
     ctx["tip_reminders"] = await tip_reminders(session, user)
     if user.has(Role.INSPECTOR, Role.TEAM_LEAD):
         ctx["returned"] = await returned_to(session, user)

@@ -50,6 +50,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_max_attempts: int = 15
     trusted_proxies: str = ""
     audit_key_file: str = ""
+    audit_public_key_file: str = ""
     audit_checkpoint_log: str = ""
     audit_checkpoint_every: int = 1000
 

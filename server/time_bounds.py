@@ -9,13 +9,13 @@ so an offline submission from such a phone is kept (and flagged ``clock_skew``),
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
+from server.calendar import local_midnight
 from server.errors import AppError, FieldError
 from server.i18n import gettext as _
 
-EARLIEST = datetime(2020, 1, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+EARLIEST = local_midnight(date(2020, 1, 1))
 MAX_AHEAD = timedelta(days=1)
 
 

@@ -110,10 +110,7 @@ def test_a_truncated_tail_named_by_page_api_and_cli(anchored: Settings, city: Te
     assert result["ok"] is False and result["broken_id"] == every[-50] and "cut off" in result["reason"]
     page = city.get("/audit").text
     assert f"#{every[-50]}" in page and 'id="since"' in page and 'id="anchored"' in page
-    env = {**os.environ, "KIEMTRA_DATABASE_URL": database_url, "KIEMTRA_SECRET_KEY": "k" * 40,
-           "KIEMTRA_DATA_DIR": anchored.data_dir}
-    cli = subprocess.run([sys.executable, "-m", "server.cli", "audit", "verify"], env=env, capture_output=True,
-                         text=True, timeout=120, check=False)
+    cli = _cli(anchored, database_url, "audit", "verify")
     assert cli.returncode == 1 and f"BROKEN at event {every[-50]}" in cli.stdout
     assert "wrong since" in cli.stdout and "intact when the checkpoint" in cli.stdout
 
@@ -153,6 +150,38 @@ def test_an_edited_checkpoint_log_is_refused(anchored: Settings, city: TestClien
     path.write_text(json.dumps(line) + "\n")
     result = verdict(city)
     assert result["ok"] is False and "signature" in result["reason"]
+
+
+def _cli(settings: Settings, url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "KIEMTRA_DATABASE_URL": url, "KIEMTRA_SECRET_KEY": "k" * 40,
+               "KIEMTRA_DATA_DIR": settings.data_dir, **env}
+    return subprocess.run([sys.executable, "-m", "server.cli", *args], env=environ, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_a_reviewer_checks_with_the_public_key_alone(anchored: Settings, database_url: str, tmp_path: Path) -> None:
+    """`keys public` gives the public half; with it pinned the check needs no signing key, and a signing key
+    swapped on the server (the log re-signed with it) is refused."""
+    exported = _cli(anchored, database_url, "keys", "public")
+    assert exported.returncode == 0 and exported.stdout.startswith("-----BEGIN PUBLIC KEY-----")
+    pinned = tmp_path / "reviewer" / "audit-public-key.pem"
+    pinned.parent.mkdir()
+    pinned.write_text(exported.stdout)
+    reviewer = {"KIEMTRA_AUDIT_KEY_FILE": str(tmp_path / "reviewer" / "no-signing-key.pem"),
+                "KIEMTRA_AUDIT_PUBLIC_KEY_FILE": str(pinned),
+                "KIEMTRA_AUDIT_CHECKPOINT_LOG": str(log_path(anchored))}
+    ok = _cli(anchored, database_url, "audit", "verify", **reviewer)
+    assert ok.returncode == 0 and "OK:" in ok.stdout and "1 signed checkpoints" in ok.stdout, ok.stdout + ok.stderr
+    without = _cli(anchored, database_url, "audit", "verify", **{**reviewer, "KIEMTRA_AUDIT_PUBLIC_KEY_FILE": ""})
+    assert without.returncode == 1 and "cannot be checked" in without.stdout
+
+    key_path(anchored).unlink()  # someone with the server's files swaps the key and re-signs the log with it
+    log_path(anchored).unlink()
+    create_key(key_path(anchored))
+    checkpoint(anchored, database_url)
+    swapped = _cli(anchored, database_url, "audit", "verify", **reviewer)
+    assert swapped.returncode == 1 and "another key" in swapped.stdout
+    assert _cli(anchored, database_url, "audit", "verify").returncode == 0  # the server's own key agrees with itself
 
 
 def test_checkpoints_are_due_every_n_events_and_go_to_the_webhook_outbox(settings: Settings,

@@ -109,3 +109,15 @@ def test_t3_in_the_year_report_is_the_tips_on_time_figure(as_user, database_url:
     assert t3[3].startswith(f"{year['on_time']}/{year['on_time'] + year['late']} "), (t3[3], year)
     assert t3[4] == year["ratio"]
     assert year["late"] >= 3  # the missed deadline, the overdue one and the lapsed step
+
+
+def test_a_ward_name_that_starts_a_formula_is_written_as_text(as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    formula = '=HYPERLINK("http://evil.example","Hàm Rồng")'
+    execute(database_url, "UPDATE wards SET full_name = :n WHERE code = '14755'", {"n": formula})
+    response = as_user("cityoffice").get("/coverage/report.xlsx", params={"year": 2023})
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    row = next(r for r in book[WARDS_SHEET].iter_rows(min_row=2) if r[1].value == "14755")
+    assert (row[2].value, row[2].data_type) == ("'" + formula, "s")  # shown as typed, never run
+    cells = [c for ws in book.worksheets for line in ws.iter_rows() for c in line]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere in the report

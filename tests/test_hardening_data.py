@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from server.errors import AppError
 from server.inspections.attachments import inspect_image
 from server.redirects import safe_next
 from tests.dbs import execute
+from tests.spreadsheet_bombs import BOMBS
 from tests.submissions import body, image, new_uuid
 
 HAM_RONG, DONG_THO = "14755", "14758"
@@ -86,37 +86,7 @@ def test_a_hotspot_from_a_tip_moved_to_another_ward_is_a_404(as_user, database_u
 
 # --- 4. spreadsheet bombs are refused before parsing ---
 
-def _xlsx_with_sheet(write_sheet) -> bytes:  # type: ignore[no-untyped-def]
-    """A minimal workbook whose first sheet's XML is written by ``write_sheet(fh)``."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                   'package/2006/content-types"/>')
-        z.writestr("xl/workbook.xml", "<workbook/>")
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            write_sheet(fh)
-    return buf.getvalue()
-
-
-def zip_bomb(megabytes: int) -> bytes:
-    def write(fh) -> None:  # type: ignore[no-untyped-def]
-        fh.write(b'<?xml version="1.0"?><worksheet><sheetData>')
-        chunk = b"<row>" + b" " * (1024 * 1024 - 11) + b"</row>"
-        for _ in range(megabytes):
-            fh.write(chunk)
-        fh.write(b"</sheetData></worksheet>")
-    return _xlsx_with_sheet(write)
-
-
-def declared_huge() -> bytes:
-    def write(fh) -> None:  # type: ignore[no-untyped-def]
-        fh.write(b'<?xml version="1.0"?><worksheet><dimension ref="A1:ZZ900000"/><sheetData/></worksheet>')
-    return _xlsx_with_sheet(write)
-
-
-@pytest.mark.parametrize(("make", "code"), [(lambda: zip_bomb(70), "too_large_uncompressed"),
-                                            (lambda: zip_bomb(8), "compression_ratio"),
-                                            (declared_huge, "too_many_cells")])
+@pytest.mark.parametrize(("make", "code"), BOMBS, ids=[code for _, code in BOMBS])
 def test_spreadsheet_bombs_are_refused_before_parsing(as_user, database_url: str, make,  # type: ignore[no-untyped-def]
                                                       code: str) -> None:
     data = make()

@@ -11,11 +11,13 @@ import json
 import re
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeTree
 from litestar.testing import TestClient
+from pyxform.validators import odk_validate
 
 from forms import registry
 from tests.dbs import execute
@@ -93,6 +95,21 @@ def test_form_list_form_manifest_and_business_list(as_user: Callable[[str], Test
     karaoke_ids = {r[0] for r in execute(database_url, "SELECT id FROM establishments WHERE type = 'karaoke' "
                                                        "AND status = 'active'")}
     assert rows and {int(r["name"]) for r in rows} <= karaoke_ids and all(r["label"] for r in rows)
+
+
+def test_every_form_a_device_downloads_passes_odk_validate(as_user: Callable[[str], TestClient],
+                                                           client: TestClient, tmp_path: Path) -> None:
+    """The XForms Collect and Web Forms get (with the visit part: the business from businesses.csv, the
+    location, the team and outcome), not only the plain export."""
+    prefix = issue(as_user("admin"))
+    listed = SafeTree.fromstring(client.get(f"{prefix}/formList", headers={"X-OpenRosa-Version": "1.0"}).content)
+    for entry in listed:
+        form_id = entry.findtext(f"{OPENROSA}formID")
+        xform = client.get(entry.findtext(f"{OPENROSA}downloadUrl", "").split("testserver.local", 1)[1])
+        assert xform.status_code == 200 and 'type="geopoint"' in xform.text
+        path = tmp_path / f"{form_id}.xml"
+        path.write_bytes(xform.content)
+        odk_validate.check_xform(str(path))  # raises ODKValidateError on any problem; needs Java
 
 
 def test_authentication_head_and_revocation(as_user: Callable[[str], TestClient], client: TestClient) -> None:

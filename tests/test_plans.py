@@ -92,6 +92,19 @@ def test_without_a_plan_for_today_the_pages_say_so(as_user: Login, database_url:
     page = city.get("/coverage").text
     assert 'id="plan-gap"' in page and 'href="/plans"' in page
     assert 'id="no-plan-today"' in city.get("/plans").text
+    ward = city.get("/api/v1/wards").json()[0]["code"]
+    for url in ("/", "/targets", "/indicators", "/coverage/map", f"/coverage/wards/{ward}", "/tips/on-time"):
+        # every page that opens on the plan year says which year it shows
+        shown = city.get(url)
+        assert shown.status_code == 200 and 'id="plan-gap"' in shown.text, url
+        assert f"kế hoạch năm {local_today().year - 1}" in shown.text, url
+    # the schedule is for the days ahead: it plans this calendar year on the default targets, and says so
+    schedule = city.get("/schedule").text
+    assert f"Lịch kiểm tra năm {local_today().year}" in schedule and 'id="no-plan"' in schedule
+    planned = city.post("/api/v1/schedule", json={"year": local_today().year, "time_limit_s": 1})
+    assert planned.status_code == 201, planned.text
+    assert all(day["date"] <= f"{local_today().year}-12-31" for day in planned.json()["days"])
+    assert city.post("/api/v1/schedule", json={"year": local_today().year + 1}).status_code == 404
 
 
 def test_the_pages_create_a_year_by_copy_and_save_an_edit(as_user: Login) -> None:

@@ -177,6 +177,22 @@ def test_the_2019_merger_keeps_2018_in_37_units_and_counts_2020_in_34(city_2013:
         assert moved[0][0] == 2 * 37 + 6 + 2
 
 
+def test_a_ward_report_uses_the_units_its_year_counts_in(city_2013: tuple[Settings, str]) -> None:
+    """A plan that starts after a merger counts its year in the new units: its ward reports (T5–T11) take the
+    same units as its coverage, not those of 1 January."""
+    settings, _ = city_2013
+    with TestClient(create_app(settings)) as admin, TestClient(create_app(settings)) as city:
+        login(admin, "admin"), login(city, "city")
+        assert _post(admin, NEW, "2019-12-01").status_code == 201
+        plan = city.post("/api/v1/plans", json={"year": 2019, "starts_on": "2019-12-01", "ends_on": "2019-12-31"})
+        assert plan.status_code == 201, plan.text
+        assert "16009" not in _figures(city, 2019) and "15922" in _figures(city, 2019)  # Hoằng Anh merged away
+        assert city.get("/api/v1/plans/2019/wards/16009").status_code == 404
+        assert city.get("/api/v1/plans/2019/wards/16009/activities").status_code == 404
+        assert city.get("/api/v1/plans/2019/wards/15922").status_code == 200
+        assert city.get("/api/v1/plans/2018/wards/16009").status_code == 200  # 2018 still has the 37 units
+
+
 def test_an_import_is_refused_whole_when_something_is_wrong(city_2013: tuple[Settings, str]) -> None:
     settings, url = city_2013
     with TestClient(create_app(settings)) as admin, TestClient(create_app(settings)) as city:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from litestar.testing import TestClient
 from forms import all_forms, registry
 from forms.xlsform import to_xlsx
 from tests.dbs import execute
+from tests.spreadsheet_bombs import BOMBS
 from tests.submissions import body, new_uuid
 
 EXAMPLES = Path(__file__).parent / "data" / "xlsform-examples"  # pyxform's test corpus (tests/data/README.md)
@@ -144,12 +144,24 @@ def test_refused_by_sheet_row_and_column_nothing_written(
     assert imports(database_url) == 0
 
 
-def test_an_inflating_upload_is_refused_before_parsing(as_user: Callable[[str], TestClient]) -> None:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (8 * 1024 * 1024))
-    response = upload(as_user("cityoffice"), buffer.getvalue())
-    assert response.status_code == 422 and response.json()["code"] == "compression_ratio"
+@pytest.mark.parametrize(("make", "code"), BOMBS, ids=[code for _, code in BOMBS])
+def test_a_workbook_over_the_upload_limits_is_refused_before_parsing(
+        as_user: Callable[[str], TestClient], database_url: str, make: Callable[[], bytes], code: str) -> None:
+    """The same limits as the registry import (``check_upload``), through the API and the page: a clear
+    Vietnamese sentence, nothing stored."""
+    data = make()
+    office = as_user("cityoffice")
+    response = upload(office, data, "bomb.xlsx")
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == code and problem["errors"][0]["path"] == "file"
+    assert problem["detail"].startswith(("Tệp Excel", "Trang tính"))  # Vietnamese by default
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', office.get("/forms/xlsform").text).group(1)  # type: ignore[union-attr]
+    page = office.post("/forms/xlsform", data={"_csrf_token": token}, files={"file": ("bomb.xlsx", data)})
+    assert page.status_code == 422 and 'id="xlsform-report"' in page.text
+    assert f'data-code="{code}"' in page.text and problem["detail"] in page.text
+    assert imports(database_url) == 0
+    assert execute(database_url, "SELECT count(*) FROM audit_events WHERE action = 'form.import'")[0][0] == 0
 
 
 def test_pages_upload_preview_publish(as_user: Callable[[str], TestClient]) -> None:

@@ -81,6 +81,31 @@ def load_key(path: Path) -> Ed25519PrivateKey | None:
     return key
 
 
+def public_pem(private: Ed25519PrivateKey) -> bytes:
+    """The public half, as PEM: what ``KIEMTRA_AUDIT_PUBLIC_KEY_FILE`` holds on a machine that only checks."""
+    return private.public_key().public_bytes(serialization.Encoding.PEM,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def checking_key(settings: Settings) -> tuple[Ed25519PublicKey | None, str]:
+    """The key the checkpoints are checked with, or why there is none. A pinned public key
+    (``KIEMTRA_AUDIT_PUBLIC_KEY_FILE``) is preferred: a reviewer checks without the signing key, and a
+    signing key swapped on the server (with a log re-signed by it) does not match the pinned one."""
+    if settings.audit_public_key_file:
+        path = Path(settings.audit_public_key_file)
+        if not path.is_file():
+            return None, f"the public key file {path} does not exist: the checkpoints cannot be checked"
+        key = serialization.load_pem_public_key(path.read_bytes())
+        if not isinstance(key, Ed25519PublicKey):
+            raise KeyError_(f"{path} is not an Ed25519 public key")
+        return key, ""
+    private = load_key(key_path(settings))
+    if private is None:
+        return None, (f"the checkpoint log exists but the key file {key_path(settings)} does not: the checkpoints "
+                      "cannot be checked")
+    return private.public_key(), ""
+
+
 def key_id(public: Ed25519PublicKey) -> str:
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
@@ -214,14 +239,13 @@ class Log:
 
 def read_log(settings: Settings) -> Log:
     """Every checkpoint of the log, each signature and link checked; an empty Log when checkpoints are off."""
-    path, key = log_path(settings), key_path(settings)
+    path = log_path(settings)
     if not path.is_file():
         return Log()
-    private = load_key(key)
-    if private is None:
-        return Log(problem=f"the checkpoint log exists but the key file {key} does not: the checkpoints cannot "
-                           "be checked")
-    public, kid = private.public_key(), key_id(private.public_key())
+    public, problem = checking_key(settings)
+    if public is None:
+        return Log(problem=problem)
+    kid = key_id(public)
     found: list[Checkpoint] = []
     prev = GENESIS
     with path.open("rb") as fh:

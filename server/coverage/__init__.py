@@ -3,6 +3,5 @@
 from server.exports import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
-    "counting": ["plan_for"],
     "services": ["coverage", "ward_coverage"],
 })

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.calendar import local_midnight_utc, year_bounds
 from server.coverage import models as _indexes  # noqa: F401 (the index these queries use)
 from server.inspections.models import Inspection, ReviewState
+from server.planning import plan_for, units_day
 from server.planning.models import Plan, Team, TeamKind
 from server.registry import registry_on
 from server.registry.models import Establishment, EstablishmentStatus
@@ -73,16 +74,6 @@ def counted_inspection(year: int, before: datetime | None = None) -> ColumnEleme
 
 def inspected_exists(r: Any, year: int, before: datetime | None = None) -> ColumnElement[bool]:
     return exists(select(literal(1)).where(I.establishment_id == r.c.id, counted_inspection(year, before)))
-
-
-async def plan_for(session: AsyncSession, year: int) -> Plan | None:
-    return await session.scalar(select(Plan).where(Plan.year == year))
-
-
-async def units_day(session: AsyncSession, year: int, plan: Plan | None = None) -> date:
-    """The day whose units a plan year counts in: its plan's start (``starts_on``), else 1 January."""
-    plan = plan or await plan_for(session, year)
-    return plan.starts_on if plan is not None else year_bounds(year)[0]
 
 
 async def registry_day(session: AsyncSession, year: int, start: date) -> date:

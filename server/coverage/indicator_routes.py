@@ -12,7 +12,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import Role
-from server.calendar import plan_covering, plan_year
+from server.calendar import plan_gap, plan_year
 from server.coverage.indicators import IndicatorOrder, IndicatorsOut, indicators
 from server.coverage.routes import Page, PerPage
 from server.coverage.services import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
@@ -51,7 +51,7 @@ async def indicators_page(
         return "/indicators?" + urlencode({**keep, "page": number})
 
     return Template("indicators.html", context={
-        "report": report, "year": year, "plan_gap": await plan_covering(db) is None, "page_url": page_url,
+        "report": report, "year": year, "plan_gap": await plan_gap(db), "page_url": page_url,
         "per_page_choices": sorted({50, 100, 200, 500, per_page}),
         "wards": report.indicators[0].wards,
         # one lookup per cell (indicator, ward), not a scan of every ward's list for each cell

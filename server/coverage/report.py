@@ -1,4 +1,4 @@
-"""The year report for the province: an XLSX with the plan's targets T1–T4 and the coverage per ward.
+"""The year report for the province: an XLSX with the plan's eleven targets (T1–T11) and the coverage per ward.
 
 Headers are in Vietnamese whatever the user's language: the file goes to the province as it is.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -14,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.calendar import LOCAL_TZ
+from server.cells import neutralise
 from server.coverage import services
 from server.coverage.indicators import AUDIENCES, TITLES, indicators
 from server.db import utcnow
@@ -55,8 +57,13 @@ def _yes(value: bool) -> str:
     return "Đạt" if value else "Chưa đạt"
 
 
+def _append(ws, row: list[Any]) -> None:  # type: ignore[no-untyped-def]
+    """Every row goes in through here: a text cell never starts a formula (ward names come from imports)."""
+    ws.append([neutralise(value) for value in row])
+
+
 def _header(ws, row: list[str]) -> None:  # type: ignore[no-untyped-def]
-    ws.append(row)
+    _append(ws, row)
     for cell in ws[ws.max_row]:
         cell.font, cell.fill = BOLD, HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -75,38 +82,38 @@ async def year_report(session: AsyncSession, user: CurrentUser, year: int, now: 
     wb = Workbook()
     ws = wb.active
     ws.title = SUMMARY_SHEET
-    ws.append([f"Kết quả thực hiện kế hoạch phòng, chống tệ nạn mại dâm năm {year}"])
+    _append(ws, [f"Kết quả thực hiện kế hoạch phòng, chống tệ nạn mại dâm năm {year}"])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([f"Số liệu tính đến ngày {services.as_of_day(year, None).strftime('%d/%m/%Y')}; "
-               f"lập lúc {now.astimezone(LOCAL_TZ).strftime('%H:%M %d/%m/%Y')}"])
-    ws.append([])
+    _append(ws, [f"Số liệu tính đến ngày {services.as_of_day(year, None).strftime('%d/%m/%Y')}; "
+                 f"lập lúc {now.astimezone(LOCAL_TZ).strftime('%H:%M %d/%m/%Y')}"])
+    _append(ws, [])
     _header(ws, SUMMARY_HEADER)
     n = len(cov.wards)
-    ws.append(["T1", "Phường, xã kiểm tra đủ tỷ lệ cơ sở kinh doanh có điều kiện về ANTT",
-               f"{n}/{n} phường, xã đạt {cov.target:.0%}", f"{cov.wards_meeting_target}/{n}",
-               cov.wards_meeting_target / n if n else None, _yes(n > 0 and cov.wards_meeting_target == n),
-               "Cơ sở hoạt động trong năm (cơ sở đóng cửa trong năm chỉ tính khi đã được kiểm tra) có ít nhất "
-               "một lượt kiểm tra trong năm không bị trả về loại bỏ; mỗi cơ sở tính một lần"])
+    _append(ws, ["T1", "Phường, xã kiểm tra đủ tỷ lệ cơ sở kinh doanh có điều kiện về ANTT",
+                 f"{n}/{n} phường, xã đạt {cov.target:.0%}", f"{cov.wards_meeting_target}/{n}",
+                 cov.wards_meeting_target / n if n else None, _yes(n > 0 and cov.wards_meeting_target == n),
+                 "Cơ sở hoạt động trong năm (cơ sở đóng cửa trong năm chỉ tính khi đã được kiểm tra) có ít nhất "
+                 "một lượt kiểm tra trong năm không bị trả về loại bỏ; mỗi cơ sở tính một lần"])
     team = cov.city_team
-    ws.append(["T2", "Đoàn kiểm tra liên ngành thành phố kiểm tra cơ sở", f"{team.target} cơ sở",
-               team.inspected, team.inspected / team.target if team.target else None,
-               _yes(team.inspected >= team.target), "Số cơ sở khác nhau do đội cấp thành phố kiểm tra trong năm"])
-    ws.append(["T3", "Tin báo, tố giác, phản ánh được xử lý kịp thời", "100%",
-               f"{tips['on_time']}/{decided} (tiếp nhận {tips['received']}, trễ hạn {tips['late']}, "
-               f"quá hạn chưa xử lý {tips['overdue']}, đang trong hạn {tips['running']})",
-               tip_ratio, _yes(tip_ratio is None or tip_ratio >= 1.0),
-               "Tin tiếp nhận trong năm; đúng hạn = đã giải quyết (hoặc tạm đình chỉ) không trễ thời hạn nào; "
-               "quá hạn = chưa xong mà đã trễ một thời hạn; "
-               "tỷ lệ = đúng hạn / (đúng hạn + trễ hạn + quá hạn chưa xử lý)"])
-    ws.append(["T4", "Triệt xóa điểm, tụ điểm nghi có hoạt động mại dâm", "Triệt xóa",
-               f"{spots['eradicated']}/{spots['known']} (còn lại cuối năm {spots['remaining']})",
-               spot_ratio, _yes(spots["remaining"] == 0),
-               "Điểm, tụ điểm phát hiện đến cuối năm và chưa triệt xóa trước năm; "
-               "tỷ lệ = đã triệt xóa trong năm / tổng"])
+    _append(ws, ["T2", "Đoàn kiểm tra liên ngành thành phố kiểm tra cơ sở", f"{team.target} cơ sở",
+                 team.inspected, team.inspected / team.target if team.target else None,
+                 _yes(team.inspected >= team.target), "Số cơ sở khác nhau do đội cấp thành phố kiểm tra trong năm"])
+    _append(ws, ["T3", "Tin báo, tố giác, phản ánh được xử lý kịp thời", "100%",
+                 f"{tips['on_time']}/{decided} (tiếp nhận {tips['received']}, trễ hạn {tips['late']}, "
+                 f"quá hạn chưa xử lý {tips['overdue']}, đang trong hạn {tips['running']})",
+                 tip_ratio, _yes(tip_ratio is None or tip_ratio >= 1.0),
+                 "Tin tiếp nhận trong năm; đúng hạn = đã giải quyết (hoặc tạm đình chỉ) không trễ thời hạn nào; "
+                 "quá hạn = chưa xong mà đã trễ một thời hạn; "
+                 "tỷ lệ = đúng hạn / (đúng hạn + trễ hạn + quá hạn chưa xử lý)"])
+    _append(ws, ["T4", "Triệt xóa điểm, tụ điểm nghi có hoạt động mại dâm", "Triệt xóa",
+                 f"{spots['eradicated']}/{spots['known']} (còn lại cuối năm {spots['remaining']})",
+                 spot_ratio, _yes(spots["remaining"] == 0),
+                 "Điểm, tụ điểm phát hiện đến cuối năm và chưa triệt xóa trước năm; "
+                 "tỷ lệ = đã triệt xóa trong năm / tổng"])
     for i in (await indicators(session, user, year)).indicators[4:]:
         parts = "; ".join(f"{TITLES_VI.get(p.id, p.title)} {_percent(p.value)}/{p.target:.0%}" for p in i.parts)
-        ws.append([i.id, TITLES[i.id], f"{i.target:.0%}", parts or _percent(i.value), i.value, _yes(i.met),
-                   HOW[i.id]])
+        _append(ws, [i.id, TITLES[i.id], f"{i.target:.0%}", parts or _percent(i.value), i.value, _yes(i.met),
+                     HOW[i.id]])
     for row in ws.iter_rows(min_row=5, max_row=ws.max_row):
         row[4].number_format = "0.0%"
         for cell in row:
@@ -118,13 +125,13 @@ async def year_report(session: AsyncSession, user: CurrentUser, year: int, now: 
     _header(wards, WARDS_HEADER)
     for i, w in enumerate(cov.wards, start=1):
         s = spots["per_ward"].get(ids.get(w.code), {})
-        wards.append([i, w.code, w.name, w.active, w.inspected, w.ratio, w.target, w.to_target, _yes(w.meets_target),
-                      s.get("known", 0), s.get("eradicated", 0), s.get("remaining", 0)])
+        _append(wards, [i, w.code, w.name, w.active, w.inspected, w.ratio, w.target, w.to_target,
+                        _yes(w.meets_target), s.get("known", 0), s.get("eradicated", 0), s.get("remaining", 0)])
         wards.cell(wards.max_row, 6).number_format = "0.0%"
         wards.cell(wards.max_row, 7).number_format = "0%"
-    wards.append(["", "", "Tổng cộng", cov.active, cov.inspected, cov.inspected / cov.active if cov.active else 0,
-                  cov.target, sum(w.to_target for w in cov.wards), f"{cov.wards_meeting_target}/{n}",
-                  spots["known"], spots["eradicated"], spots["remaining"]])
+    _append(wards, ["", "", "Tổng cộng", cov.active, cov.inspected, cov.inspected / cov.active if cov.active else 0,
+                    cov.target, sum(w.to_target for w in cov.wards), f"{cov.wards_meeting_target}/{n}",
+                    spots["known"], spots["eradicated"], spots["remaining"]])
     for cell in wards[wards.max_row]:
         cell.font = BOLD
     wards.cell(wards.max_row, 6).number_format = "0.0%"

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import Role
-from server.calendar import local_today, plan_covering, plan_year
+from server.calendar import local_today, plan_gap, plan_year
 from server.coverage import services
 from server.coverage.chart import month_chart
 from server.coverage.labels import map_text, month_labels, type_labels
@@ -30,6 +30,7 @@ from server.coverage.schemas import CityTeamOut, CoverageOut
 from server.errors import not_found
 from server.guards import requires
 from server.identity import CurrentUser
+from server.planning import units_day
 from server.registry.models import EstablishmentType
 from server.scope import ward_by_code
 from server.security import request_nonce, with_nonce
@@ -119,7 +120,7 @@ async def dashboard(
         "team_ratio": min(1.0, team.inspected / team.target) if team.target else 1.0,
         "city_office": user.has(Role.CITY_OFFICE), "page_url": page_url,
         "first": (page - 1) * per_page + 1, "per_page_choices": sorted({50, 100, 200, 500, per_page}),
-        "plan_gap": await plan_covering(db, today) is None,
+        "plan_gap": await plan_gap(db, today),
     })
 
 
@@ -138,7 +139,7 @@ async def map_page(
     html = _nonced(html, request) if html else None
     return Template("coverage_map.html", context={
         "report": report, "year": year, "map_html": html, "type": type.value if type else "",
-        "types": type_labels(), "points": not hide_points, "count": len(rows or []),
+        "types": type_labels(), "points": not hide_points, "count": len(rows or []), "plan_gap": await plan_gap(db),
     })
 
 
@@ -148,7 +149,7 @@ async def ward_page(
     user: NamedDependency[CurrentUser], settings: NamedDependency[Settings], year: Year = None, type: TypeFilter = None,
 ) -> Template:
     year = await _year(db, year)
-    ward = await ward_by_code(db, code, user, await services.units_day(db, year))
+    ward = await ward_by_code(db, code, user, await units_day(db, year))
     if ward is None:
         raise not_found("ward")
     scope = frozenset({ward.id})
@@ -161,7 +162,7 @@ async def ward_page(
     todo = [r for r in rows if r["state"] == services.PointState.NOT_INSPECTED]
     return Template("coverage_ward.html", context={
         "ward": figures, "year": year, "map_html": html, "todo": todo, "types": type_labels(),
-        "type": type.value if type else "", "shown": len(rows),
+        "type": type.value if type else "", "shown": len(rows), "plan_gap": await plan_gap(db),
     })
 
 

@@ -25,20 +25,18 @@ from server.coverage.counting import (
     counted_at_end,
     counted_inspection,
     counts_query,
-    units_day,
     year_frame,
 )
 from server.coverage.figures import up_to_date
 from server.coverage.models import CoverageFigures as F
 from server.coverage.schemas import CityTeamOut, CoverageOut, WardCoverageOut
 from server.inspections.models import Inspection
+from server.planning import DEFAULT_CITY_TEAM, DEFAULT_WARD_RATIO, units_day
 from server.planning.models import Plan, PlanWardTarget
 from server.registry.models import Establishment
 from server.scope import Scope, in_force, scoped
 from server.wards.models import Ward
 
-DEFAULT_TARGET = 0.8
-DEFAULT_CITY_TEAM_TARGET = 35
 E, I = Establishment, Inspection  # noqa: E741 (short aliases keep the SQL readable)
 
 
@@ -76,7 +74,7 @@ async def _year_rows(
 ) -> YearRows:
     """The kept figures brought up to date and read with the wards (counted live up to ``as_of`` when given)."""
     frame = await year_frame(session, year, today)
-    default_target = frame.plan.ward_target_ratio if frame.plan else DEFAULT_TARGET
+    default_target = frame.plan.ward_target_ratio if frame.plan else DEFAULT_WARD_RATIO
     targets = (select(PlanWardTarget.ward_id, PlanWardTarget.target_ratio)
                .where(PlanWardTarget.plan_id == (frame.plan.id if frame.plan else -1)).subquery("targets"))
     query = scoped(select(Ward.id, Ward.code, Ward.full_name, targets.c.target_ratio, F.open_n, F.inspected,
@@ -147,9 +145,9 @@ async def coverage(
     rows = await _year_rows(session, year, scope, as_of, today, with_months)
     wards, plan = rows.wards, rows.plan
     return CoverageOut(
-        year=year, target=plan.ward_target_ratio if plan else DEFAULT_TARGET, wards=wards,
+        year=year, target=plan.ward_target_ratio if plan else DEFAULT_WARD_RATIO, wards=wards,
         wards_meeting_target=sum(w.meets_target for w in wards),
-        city_team=CityTeamOut(target=plan.city_team_target if plan else DEFAULT_CITY_TEAM_TARGET,
+        city_team=CityTeamOut(target=plan.city_team_target if plan else DEFAULT_CITY_TEAM,
                               inspected=rows.city_team),
         as_of=as_of_day(year, as_of, today).isoformat(), months=rows.months,
         active=sum(w.active for w in wards), inspected=sum(w.inspected for w in wards),

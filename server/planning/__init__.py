@@ -5,6 +5,6 @@ from server.exports import lazy_exports
 __all__, __getattr__ = lazy_exports(__name__, {
     "assignments": ["create_assignment", "led_teams", "todays_visits"],
     "targets": ["ranked_targets"],
-    "plans": ["targets_of"],
+    "plans": ["DEFAULT_CITY_TEAM", "DEFAULT_WARD_RATIO", "plan_for", "targets_of", "units_day"],
     "schemas": ["AssignmentIn", "PlanYearPath"],
 })

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from maps.distance import distance_m
 from maps.render import map_fragment, route_map
 from maps.routes import START_ID, Leg, Route, Stop
-from server.calendar import local_today, plan_covering, plan_year
-from server.errors import AppError
+from server.calendar import local_today, plan_gap, plan_year
+from server.errors import AppError, invalid_input
 from server.i18n import gettext as _
 from server.identity import CurrentUser
 from server.planning.assignments import (
@@ -53,7 +53,7 @@ async def targets_page(
     ward = ward or (wards[0].code if wards else "")
     result = await targets(db, user, ward, year) if ward else None
     return Template("targets.html", context={"wards": wards, "ward": ward, "year": year, "result": result,
-                                             "labels": labels(), "plan_gap": await plan_covering(db) is None})
+                                             "labels": labels(), "plan_gap": await plan_gap(db)})
 
 
 async def _route_map(request: Request[Any, Any, Any], db: AsyncSession, settings: Settings, route: Route,
@@ -99,11 +99,11 @@ class AssignmentForm(msgspec.Struct):
 async def assignment_submit(data: URLEncodedBody[AssignmentForm], db: NamedDependency[AsyncSession],
                             user: NamedDependency[CurrentUser]) -> Redirect:
     ids = data.id if isinstance(data.id, list) else [data.id]
+    raw = {"team_id": data.team_id, "date": data.date, "establishment_ids": ids, "note": data.note}
     try:
-        body = msgspec.convert({"team_id": data.team_id, "date": data.date, "establishment_ids": ids,
-                                "note": data.note}, AssignmentIn)
+        body = msgspec.convert(raw, AssignmentIn)
     except msgspec.ValidationError as exc:
-        raise AppError(422, "invalid", str(exc)) from exc
+        raise invalid_input(exc, raw) from exc
     created = await create_assignment(db, user, body)
     return Redirect(f"/assignments/{created.id}", status_code=303)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit import Action, record
-from server.calendar import local_today
+from server.calendar import local_today, year_bounds
 from server.errors import AppError, FieldError, not_found
 from server.i18n import gettext as _
 from server.i18n import nfc
@@ -20,6 +20,17 @@ from server.planning.schemas import PlanIn, PlanOut, PlanPatch, PlanTargets
 
 DEFAULT_WARD_RATIO = 0.8
 DEFAULT_CITY_TEAM = 35
+
+
+async def plan_for(session: AsyncSession, year: int) -> Plan | None:
+    return await session.scalar(select(Plan).where(Plan.year == year))
+
+
+async def units_day(session: AsyncSession, year: int, plan: Plan | None = None) -> date:
+    """The day whose units a plan year counts in: its plan's start (``starts_on``), else 1 January. Coverage,
+    the indicators and the ward reports all read a year's wards on this day."""
+    plan = plan or await plan_for(session, year)
+    return plan.starts_on if plan is not None else year_bounds(year)[0]
 
 
 def targets_of(plan: Plan | None) -> PlanTargets:

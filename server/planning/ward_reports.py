@@ -7,8 +7,6 @@ T11 is aggregate counts only: ``WardYearIn`` has no field for a person and refus
 
 from __future__ import annotations
 
-from datetime import date
-
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +17,7 @@ from server.i18n import gettext as _
 from server.i18n import nfc
 from server.identity import CurrentUser
 from server.planning.models import AwarenessActivity, WardYear
+from server.planning.plans import units_day
 from server.planning.schemas import ActivityIn, ActivityOut, WardYearIn, WardYearOut
 from server.scope import ward_by_code
 from server.wards.models import Ward
@@ -27,8 +26,8 @@ TEXT_FIELDS = ("plan_document", "integration_note", "free_basis", "pilot_model")
 
 
 async def ward_of(session: AsyncSession, user: CurrentUser, code: str, year: int) -> Ward:
-    """The ward with ``code`` in force in ``year``, inside the user's scope (else 404)."""
-    ward = await ward_by_code(session, code, user, date(year, 1, 1))
+    """The ward with ``code`` among the units ``year`` counts in, inside the user's scope (else 404)."""
+    ward = await ward_by_code(session, code, user, await units_day(session, year))
     if ward is None:
         raise not_found("ward")
     return ward

@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maps.render import map_fragment
 from maps.schedule_map import DayRoute, schedule_map
-from server.calendar import local_today, parse_day, plan_year
+from server.calendar import local_today, parse_day
 from server.i18n import gettext as _
 from server.identity import CurrentUser
+from server.planning import DEFAULT_CITY_TEAM, DEFAULT_WARD_RATIO, plan_for
 from server.planning.models import Team
 from server.redirects import post_redirect
 from server.registry import locator_for
@@ -27,7 +28,7 @@ from server.schedule.drafts import get_draft, move_stop, publish
 from server.schedule.models import ScheduleDraft
 from server.schedule.routes import LEADS, PLANNERS
 from server.schedule.schemas import MoveIn, PublishIn, ScheduleIn
-from server.schedule.services import latest_forecast, plan_schedule, planned_teams
+from server.schedule.services import latest_forecast, plan_schedule, planned_teams, schedule_year
 from server.security import request_nonce, with_nonce
 from server.settings import Settings
 
@@ -66,7 +67,8 @@ async def _render(request: Request[Any, Any, Any], db: AsyncSession, user: Curre
                   year: int, draft: int | None, week: date | None, error: str, published: int | None,
                   team: int | None = None) -> Template:
     context: dict[str, Any] = {"year": year, "error": error, "published": published, "draft": None, "days": [],
-                               "map": "", "today": local_today()}
+                               "map": "", "today": local_today(),
+                               "no_plan": None if await plan_for(db, year) else (DEFAULT_WARD_RATIO, DEFAULT_CITY_TEAM)}
     teams = {t.id: t for t in await planned_teams(db, user, None)}
     if draft is not None:
         row, days = await get_draft(db, user, draft)
@@ -94,7 +96,7 @@ async def schedule_page(
 ) -> Template:
     """A draft's week, of one team or all (default: the newest draft of the plan year the user made, or one for
     every team)."""
-    year = await plan_year(db)
+    year = await schedule_year(db)
     if draft is None:
         draft = await db.scalar(select(ScheduleDraft.id).where(
             ScheduleDraft.year == year,
@@ -109,7 +111,7 @@ async def schedule_submit(data: URLEncodedBody[dict[str, str]], db: NamedDepende
     made: list[int] = []
 
     async def run() -> None:
-        body = ScheduleIn(year=await plan_year(db), from_=_day(data.get("from", ""), _("Từ ngày")),
+        body = ScheduleIn(year=await schedule_year(db), from_=_day(data.get("from", ""), _("Từ ngày")),
                           to=_day(data.get("to", ""), _("Đến ngày")), time_limit_s=PAGE_TIME_LIMIT_S,
                           replan_published=data.get("replan_published") == "1")
         made.append((await plan_schedule(db, user, body)).draft_id)

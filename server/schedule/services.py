@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from maps.schedule import Day, Site, Team, build, forecast
 from server.audit import Action, record
 from server.auth.models import Role
-from server.calendar import local_today
-from server.coverage import coverage, plan_for, ward_coverage
+from server.calendar import local_today, plan_covering, year_bounds
+from server.coverage import coverage, ward_coverage
 from server.errors import AppError, FieldError, not_found
 from server.i18n import gettext as _
 from server.identity import CurrentUser
 from server.inspections.models import Inspection
-from server.planning import led_teams, ranked_targets
+from server.planning import led_teams, plan_for, ranked_targets
 from server.planning.models import Assignment, AssignmentStop, StopStatus
 from server.planning.models import Team as TeamRow
 from server.registry.models import Establishment
@@ -84,6 +84,23 @@ def field_days(start: date, end: date, days_per_week: int, taken: set[date]) -> 
     return out
 
 
+async def schedule_year(session: AsyncSession) -> int:
+    """The year the schedule plans: the plan whose period holds today, else this calendar year (unlike the
+    reporting pages, which then show the last plan: a schedule is for the days ahead)."""
+    return await plan_covering(session) or local_today().year
+
+
+async def plan_period(session: AsyncSession, year: int) -> tuple[date, date]:
+    """The period a year's schedule fills: its plan's. This year without a plan: the calendar year, and the
+    targets coverage uses without a plan (80 % per ward, 35 for the city team). Another year without one: 404."""
+    plan = await plan_for(session, year)
+    if plan is not None:
+        return plan.starts_on, plan.ends_on
+    if year != local_today().year:
+        raise not_found("plan")
+    return year_bounds(year)
+
+
 def _period(plan_start: date, plan_end: date, data: ScheduleIn) -> tuple[date, date]:
     start = max(data.from_ or local_today(), plan_start)
     end = min(data.to or plan_end, plan_end)
@@ -96,10 +113,7 @@ def _period(plan_start: date, plan_end: date, data: ScheduleIn) -> tuple[date, d
 
 async def instance(session: AsyncSession, user: CurrentUser, data: ScheduleIn) -> Instance:
     """Read the plan, coverage, risk ranking, follow-ups and capacity into the solver's terms."""
-    plan = await plan_for(session, data.year)
-    if plan is None:
-        raise not_found("plan")
-    start, end = _period(plan.starts_on, plan.ends_on, data)
+    start, end = _period(*await plan_period(session, data.year), data)
     rows = await planned_teams(session, user, data.teams)
     report = await coverage(session, data.year, user.ward_ids, with_months=False)
     wards = report.wards

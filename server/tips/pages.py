@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.calendar import plan_year
+from server.calendar import plan_gap, plan_year
 from server.cells import neutralise
 from server.errors import AppError, problem_of
 from server.guards import PUBLIC, requires
@@ -21,6 +21,7 @@ from server.identity import CurrentUser
 from server.people import directory
 from server.settings import Settings
 from server.tips import labels, ontime, public, services
+from server.tips.choices import inspection_choices
 from server.tips.forms import ActionForm, TipForm, convert
 from server.tips.routes import Year
 from server.tips.schemas import ACTION_NAMES, TipActionIn, TipIn
@@ -98,7 +99,8 @@ async def _tip_page(db: AsyncSession, user: CurrentUser, tip_id: int, **extra: A
     status = extra.pop("status", 200)
     return Template("tip.html", status_code=status, context=_ctx(
         tip=tip, manager=services.is_manager(user, raw), holder=raw.handler_id == user.id,
-        actions=ACTION_NAMES, people=await directory(db), wards=await list_wards(db, user), **extra))
+        actions=ACTION_NAMES, people=await directory(db), wards=await list_wards(db, user),
+        inspections=await inspection_choices(db, user, raw.establishment_id), **extra))
 
 
 @get("/tips/{tip_id:int}", guards=staff, include_in_schema=False)
@@ -130,8 +132,10 @@ async def tip_reveal(tip_id: FromPath[int], db: NamedDependency[AsyncSession],
 @get("/tips/on-time", guards=staff, include_in_schema=False)
 async def on_time_page(db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser],
                        year: Year = None) -> Template:
-    report = await ontime.on_time(db, user, year or await plan_year(db))
-    return Template("tips_ontime.html", context=_ctx(report=report, months=range(1, 13)))
+    year = year or await plan_year(db)
+    report = await ontime.on_time(db, user, year)
+    return Template("tips_ontime.html", context=_ctx(report=report, months=range(1, 13), year=year,
+                                                     plan_gap=await plan_gap(db)))
 
 
 # --- the public form: no login, no tracking, CSRF only ---

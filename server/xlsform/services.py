@@ -23,6 +23,7 @@ from server.i18n import gettext as _
 from server.identity import CurrentUser
 from server.inspections import current_forms, form_version
 from server.inspections.models import FormVersion
+from server.registry import check_upload
 from server.xlsform.models import FormImport
 from server.xlsform.report import refusal
 from server.xlsform.schemas import FormImportOut
@@ -45,7 +46,11 @@ def definition_of(row: FormImport) -> FormDefinition:
 
 
 async def import_xlsform(session: AsyncSession, user: CurrentUser, filename: str, content: bytes) -> FormImport:
-    """Read an upload into a draft of its form's next version; 422 with every problem, nothing written."""
+    """Read an upload into a draft of its form's next version; 422 with every problem, nothing written.
+
+    The upload limits of every spreadsheet (``server.registry.check_upload``: zip bombs, too many rows or
+    cells) are checked here, before openpyxl or pyxform inflate anything, so no caller can skip them."""
+    check_upload(content)
     try:
         definition = read_xlsform(content)
     except Refused as refused:
