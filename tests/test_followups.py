@@ -135,11 +135,13 @@ def test_the_history_page_form_records_a_follow_up(as_user, database_url: str) -
     page = police.get(f"/inspections/{uuid}/history").text
     assert 'id="follow-up-form"' in page
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
-    form = {"_csrf_token": token, "kind": "sanction", "decision_no": "9/QĐ", "decision_date": "2023-12-01",
+    form = {"_csrf_token": token, "kind": "sanction", "decision_no": "9/QĐ", "decision_date": "01/12/2023",
             "authority": "UBND phường", "legal_ref": "NĐ 144/2021", "fine_vnd": "2000000",
             "subject_kind": "individual", "deadline": "", "action": "", "note": ""}
     response = police.post(f"/inspections/{uuid}/follow-ups", data=form)
     assert response.status_code == 200 and "9/QĐ" in response.text and 'role="alert"' not in response.text
     assert follow_ups_of(database_url, uuid, "fine_vnd, subject_kind") == [(2_000_000, "individual")]
+    assert [str(d) for (d,) in follow_ups_of(database_url, uuid, "decision_date")] == ["2023-12-01"]  # typed dd/mm
+    assert 'placeholder="dd/mm/yyyy"' in page and 'type="date"' not in page
     missing = police.post(f"/inspections/{uuid}/follow-ups", data={**form, "authority": ""})
     assert 'role="alert"' in missing.text and follow_ups_of(database_url, uuid) == [(1,)]

@@ -87,3 +87,28 @@ def test_the_tip_page_links_an_inspection_chosen_by_name(as_user: Callable[[str]
     assert refused.status_code == 422
     assert f"Không có lượt kiểm tra “{other_uuid}” trong địa bàn của bạn." in refused.text
     assert execute(database_url, "SELECT COUNT(*) FROM tip_inspections WHERE tip_id = :t", {"t": tip}) == [(1,)]
+
+
+def test_dates_are_typed_dd_mm_yyyy_on_the_hotspot_and_registry_pages(as_user: Callable[[str], TestClient],
+                                                                     database_url: str) -> None:
+    """No browser date picker (it shows mm/dd/yyyy on an English system): days are typed as people write them."""
+    police = as_user("police.hamrong")
+    page = police.get("/hotspots").text
+    assert 'type="date"' not in page and 'name="opened_on" inputmode="numeric" placeholder="dd/mm/yyyy"' in page
+    made = police.post("/hotspots", data={"_csrf_token": csrf(page), "name": "Khu chợ đêm", "opened_on": "05/11/2026",
+                                          "ward": HAM_RONG}, follow_redirects=False)
+    assert made.status_code == 303, made.text[:500]
+    stored = execute(database_url, "SELECT opened_on FROM hotspots WHERE name = 'Khu chợ đêm'")
+    assert [str(d) for (d,) in stored] == ["2026-11-05"]
+    wrong = police.post("/hotspots", data={"_csrf_token": csrf(page), "name": "Khu sai", "opened_on": "31/02/2026",
+                                           "ward": HAM_RONG}, follow_redirects=False)
+    assert wrong.status_code == 422 and "“31/02/2026”" in wrong.text
+    assert execute(database_url, "SELECT count(*) FROM hotspots WHERE name = 'Khu sai'") == [(0,)]
+
+    lead = as_user("teamlead")
+    listed = lead.get("/registry", params={"last": "since", "day": "01/06/2023"})
+    assert listed.status_code == 200 and 'value="01/06/2023"' in listed.text and 'type="date"' not in listed.text
+    assert lead.get("/registry", params={"last": "since", "day": "2023-06-01"}).text.count("<tr") == \
+        listed.text.count("<tr")  # the same filter whichever way the day is written
+    bad = lead.get("/registry", params={"last": "since", "day": "31/02/2023"})
+    assert bad.status_code == 400 and "“31/02/2023”" in bad.text

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from maps.distance import distance_m
 from maps.render import map_fragment, route_map
 from maps.routes import START_ID, Leg, Route, Stop
-from server.calendar import local_today, plan_gap, plan_year
-from server.errors import AppError, invalid_input
+from server.calendar import local_today, parse_day, plan_gap, plan_year
+from server.errors import AppError, bad_value, invalid_input
 from server.i18n import gettext as _
 from server.identity import CurrentUser
 from server.planning.assignments import (
@@ -85,7 +85,7 @@ async def route_page(
     return Template("route.html", context={
         "route": planned.out, "stop_rows": stop_rows, "map": map_html,
         "dropped": [planned.establishments[i] for i in planned.out.dropped], "teams": await led_teams(db, user),
-        "tomorrow": (local_today() + timedelta(days=1)).isoformat(), "labels": labels()})
+        "tomorrow": local_today() + timedelta(days=1), "labels": labels()})
 
 
 class AssignmentForm(msgspec.Struct):
@@ -99,7 +99,11 @@ class AssignmentForm(msgspec.Struct):
 async def assignment_submit(data: URLEncodedBody[AssignmentForm], db: NamedDependency[AsyncSession],
                             user: NamedDependency[CurrentUser]) -> Redirect:
     ids = data.id if isinstance(data.id, list) else [data.id]
-    raw = {"team_id": data.team_id, "date": data.date, "establishment_ids": ids, "note": data.note}
+    try:
+        day = parse_day(data.date).isoformat()
+    except ValueError:
+        raise bad_value("date", data.date) from None
+    raw = {"team_id": data.team_id, "date": day, "establishment_ids": ids, "note": data.note}
     try:
         body = msgspec.convert(raw, AssignmentIn)
     except msgspec.ValidationError as exc:

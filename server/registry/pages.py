@@ -3,7 +3,6 @@ point. They call the same services as the API (server/registry/routes.py)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import msgspec
@@ -14,7 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.calendar import parse_day
-from server.errors import AppError, FieldError, invalid_input, problem_of
+from server.errors import AppError, FieldError, bad_value, invalid_input, problem_of
 from server.formatting import day
 from server.i18n import gettext as _
 from server.identity import CurrentUser
@@ -105,16 +104,21 @@ async def registry_page(
     status: FromQuery[EstablishmentStatus | None] = None,
     q: Annotated[str, QueryParameter(max_length=200)] = "",
     last: Annotated[str, QueryParameter(pattern=r"^(|never|before|since|proposed)$")] = "",
-    day: FromQuery[date | None] = None,
+    day: Annotated[str, QueryParameter(max_length=10)] = "",
     page: Annotated[int, QueryParameter(ge=1)] = 1,
 ) -> Template:
+    """The registry, filtered; ``day`` is typed dd/mm/yyyy."""
+    try:
+        since = parse_day(day) if day else None
+    except ValueError:
+        raise bad_value("day", day, status=400) from None
     result = await list_establishments(
         db, user, ward=ward or None, type=type, status=status, q=q or None, never_inspected=last == "never",
-        inspected_before=day if last == "before" else None, inspected_since=day if last == "since" else None,
+        inspected_before=since if last == "before" else None, inspected_since=since if last == "since" else None,
         proposed_point=last == "proposed", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
     )
     filters = {"ward": ward, "type": type or "", "status": status or "", "q": q, "last": last,
-               "day": day.isoformat() if day else ""}
+               "day": since}
     return Template("registry_list.html", context={
         "result": result, "filters": filters, "page": page, "pages": max(1, -(-result.total // PAGE_SIZE)),
         "wards": await list_wards(db, user), "labels": labels()})

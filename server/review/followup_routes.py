@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import msgspec
@@ -11,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.calendar import parse_day
 from server.guards import requires
 from server.identity import CurrentUser
 from server.redirects import post_redirect, safe_next
@@ -62,6 +64,9 @@ async def create_submit(uuid: FromPath[str], data: URLEncodedBody[dict[str, str]
     raw = {k: _form_value(v) for k, v in data.items() if k != "_csrf_token"}
     raw["note"] = raw.get("note") or ""
     raw = {k: v for k, v in raw.items() if v is not None}
+    for field in ("decision_date", "deadline"):  # typed dd/mm/yyyy; a wrong one is refused by the struct
+        with contextlib.suppress(ValueError, KeyError):
+            raw[field] = parse_day(raw[field]).isoformat()
     return await post_redirect(db, target, lambda: followups.create_follow_up(
         db, settings, user, uuid, msgspec.convert(raw, FollowUpIn, strict=False)))
 

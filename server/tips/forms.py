@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from server.calendar import parse_day
 from server.errors import invalid_input, refused
 from server.tips.places import invalid
 
@@ -65,6 +66,7 @@ class HotspotStatusForm(msgspec.Struct, kw_only=True):
 INTS = {"establishment_id", "tip_id"}
 FLOATS = {"lat", "lon"}
 BOOLS = {"anonymous"}
+DAYS = {"opened_on", "on"}  # typed dd/mm/yyyy (server.calendar.parse_day)
 KEEP_EMPTY = {"reason", "evidence", "description", "address"}
 
 
@@ -80,6 +82,8 @@ def convert(form: msgspec.Struct, target: type[T], drop: frozenset[str] = frozen
                 raw[name] = int(value)
             elif name in FLOATS:
                 raw[name] = float(value)
+            elif name in DAYS:
+                raw[name] = parse_day(value).isoformat()
             elif name in BOOLS:
                 raw[name] = value in ("on", "1", "true")
             elif name == "received_at":
