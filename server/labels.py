@@ -287,7 +287,7 @@ FIELDS: dict[str, str] = {
     "opened_on": N_("Ngày bắt đầu hoạt động"), "closed_on": N_("Ngày đóng cửa"), "state": N_("Trạng thái"),
     "q": N_("Tìm kiếm"), "last": N_("Lần kiểm tra gần nhất"), "day": N_("Ngày"), "date": N_("Ngày"),
     "page": N_("Trang"), "per_page": N_("Số dòng mỗi trang"), "offset": N_("Trang"), "limit": N_("Số dòng"),
-    "year": N_("Năm"),
+    "year": N_("Năm"), "valid_from": N_("Ngày hiệu lực"),
     "flag": N_("Dấu hiệu"), "violations": N_("Vi phạm"), "team_id": N_("Đoàn, tổ"),
     "establishment_ids": N_("Cơ sở"), "establishment_id": N_("Cơ sở"), "note": N_("Ghi chú"),
     "tip_id": N_("Tin báo"), "inspection": N_("Lượt kiểm tra"), "evidence": N_("Chứng cứ"), "on": N_("Ngày"),

@@ -58,7 +58,9 @@ def test_refused_plain_form_shows_the_errors_and_keeps_the_answers(as_user: Logi
     fields = [(n, v) for n, v in form_fields() if n != "q.representative_name"]
     response, uid = post_checklist(phone, establishment_id, fields)
     assert response.status_code == 422
-    assert 'id="errors"' in response.text and "answers.representative_name" in response.text
+    assert 'id="errors"' in response.text and "answers.representative_name" not in response.text
+    assert '<a href="#q-representative_name">«Họ tên người đại diện cơ sở có mặt»: cần có câu trả lời.</a>' \
+        in response.text  # the question by its label, linked to it
     assert re.search(r'name="q.team_members" rows="2">Lê Văn Kiểm', response.text)
     assert execute(database_url, "SELECT count(*) FROM inspections WHERE uuid = :u", {"u": uid}) == [(0,)]
 

@@ -253,6 +253,12 @@ def test_the_import_page_shows_the_report(city_2013: tuple[Settings, str]) -> No
                            files={"file": (NEW.name, NEW.read_bytes(), "application/geo+json")})
         assert wrong.status_code == 422 and 'id="ward-import-errors"' in wrong.text
         assert "ngày hiệu lực không hợp lệ: nhập dd/mm/yyyy" in wrong.text
+        broken = json.loads(NEW.read_text(encoding="utf-8"))
+        broken["features"][2]["properties"]["kind"] = "thị trấn"
+        refused = admin.post("/admin/wards/import", data={"_csrf_token": token, "valid_from": "01/12/2019"},
+                             files={"file": ("broken.geojson", json.dumps(broken).encode(), "application/geo+json")})
+        assert refused.status_code == 422 and "Đơn vị thứ 3, thuộc tính kind: loại phải là phường hoặc xã" in \
+            refused.text and "file.features" not in refused.text
         done = admin.post("/admin/wards/import", data={"_csrf_token": token, "valid_from": "01/12/2019"},
                           files={"file": (NEW.name, NEW.read_bytes(), "application/geo+json")})
         assert done.status_code == 200, done.text

@@ -7,6 +7,7 @@ the registry places new businesses in the new units (another worker rebuilds its
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,6 +24,7 @@ from server.errors import AppError, FieldError
 from server.guards import requires
 from server.i18n import gettext as _
 from server.identity import CurrentUser
+from server.labels import field_label
 from server.registry.locating import STATE_KEY
 from server.registry.unit_imports import UnitImportReport, import_units
 
@@ -79,6 +81,21 @@ async def import_page() -> Template:
     return Template("ward_import.html", context={"report": None, "errors": [], "form": {}})
 
 
+def place(path: str) -> str:
+    """Where in the upload a problem is, as the admin reads it (``file.features[3].properties.kind`` → the 4th
+    unit's property ``kind``): GeoJSON property names stay as they are, they are what the file holds."""
+    if unit := re.match(r"file\.features\[(\d+)\](?:\.properties\.(\w+)|\.(geometry))?", path):
+        number = int(unit[1]) + 1
+        if unit[2]:
+            return _("Đơn vị thứ {n}, thuộc tính {name}").format(n=number, name=unit[2])
+        if unit[3]:
+            return _("Đơn vị thứ {n}, ranh giới").format(n=number)
+        return _("Đơn vị thứ {n}").format(n=number)
+    if path.startswith("mapping."):
+        return _("Bảng chuyển đổi, mã {code}").format(code=path.removeprefix("mapping."))
+    return {"file": _("Tệp"), "mapping": _("Bảng chuyển đổi")}.get(path) or field_label(path)
+
+
 @post("/admin/wards/import", guards=ADMINS, include_in_schema=False, request_max_body_size=MAX_UPLOAD,
       status_code=200)
 async def import_post(data: MultipartBody[UnitsUpload], request: Request[Any, Any, Any],
@@ -90,6 +107,7 @@ async def import_post(data: MultipartBody[UnitsUpload], request: Request[Any, An
         await db.rollback()
         problems = error.errors or [FieldError("", error.code, str(error.detail))]
         return Template("ward_import.html", context={"report": None, "errors": problems, "form": form,
+                                                     "places": {e.path: place(e.path) for e in problems},
                                                      "detail": error.detail}, status_code=error.status_code)
     return Template("ward_import.html", context={"report": report, "errors": [], "form": {}})
 
