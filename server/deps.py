@@ -10,6 +10,7 @@ from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.middleware import request_connection
+from server.i18n import gettext as _
 from server.identity import CurrentUser
 
 
@@ -31,5 +32,5 @@ async def provide_db(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSes
 def provide_user(request: Request[Any, Any, Any]) -> CurrentUser:
     user = request.user
     if user is None:
-        raise NotAuthorizedException("login required")
+        raise NotAuthorizedException(_("Cần đăng nhập."))
     return user

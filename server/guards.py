@@ -10,6 +10,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
 from server.auth.models import Role
+from server.i18n import gettext as _
 from server.identity import CurrentUser
 
 PUBLIC = {"public": True}
@@ -21,7 +22,7 @@ async def authenticated(connection: ASGIConnection[Any, Any, Any, Any], handler:
     Guards are coroutines on purpose: Litestar runs a plain function guard in a worker thread, a thread
     hop per guard per request."""
     if not handler.opt.get("public") and connection.user is None:
-        raise NotAuthorizedException("login required")
+        raise NotAuthorizedException(_("Cần đăng nhập."))
 
 
 def requires(*roles: Role) -> Guard:
@@ -30,9 +31,9 @@ def requires(*roles: Role) -> Guard:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user: CurrentUser | None = connection.user
         if user is None:
-            raise NotAuthorizedException("login required")
+            raise NotAuthorizedException(_("Cần đăng nhập."))
         if not user.has(*roles):
-            raise PermissionDeniedException("your role may not do this")
+            raise PermissionDeniedException(_("Vai trò của bạn không được làm việc này."))
 
     guard.__name__ = "requires_" + "_or_".join(r.value for r in roles)
     return guard
