@@ -48,7 +48,8 @@ class AppError(HTTPException):
         self.errors = errors or []
 
 
-_KINDS = {"assignment": N_("lịch phân công"), "attachment": N_("ảnh đính kèm"), "delivery": N_("lần gửi webhook"),
+_KINDS = {"activity": N_("hoạt động tuyên truyền"), "assignment": N_("lịch phân công"),
+          "attachment": N_("ảnh đính kèm"), "delivery": N_("lần gửi webhook"),
           "establishment": N_("cơ sở kinh doanh"), "follow-up": N_("việc xử lý tiếp theo"), "form": N_("mẫu biên bản"),
           "hotspot": N_("điểm nóng"), "inspection": N_("biên bản kiểm tra"), "plan": N_("kế hoạch"),
           "stop": N_("điểm dừng"), "tip": N_("tin báo"), "ward": N_("phường, xã")}

@@ -103,6 +103,30 @@ def test_the_pages_show_tiles_and_take_a_report(as_user: Login) -> None:
     assert tiles.count('data-indicator="') == 11 and f'href="/plans/{year}/wards/{HAM_RONG}"' in tiles
 
 
+def test_an_activity_recorded_by_mistake_is_removed_and_the_audit_keeps_it(as_user: Login, database_url: str) -> None:
+    team, year = as_user(f"to.{HAM_RONG}"), local_today().year
+    base = f"/api/v1/plans/{year}/wards/{HAM_RONG}/activities"
+    made = team.post(base, json={"held_on": f"{year}-03-08", "kind": "meeting", "audience": "public",
+                                 "people_reached": 9000})
+    assert made.status_code == 201
+    activity = made.json()["id"]
+    other = as_user(f"to.{DONG_THO}")  # another ward's team: not theirs to remove
+    assert other.delete(f"/api/v1/plans/{year}/wards/{HAM_RONG}/activities/{activity}").status_code == 404
+    assert other.delete(f"/api/v1/plans/{year}/wards/{DONG_THO}/activities/{activity}").status_code == 404
+    assert as_user("police.hamrong").delete(f"{base}/{activity}").status_code == 403
+    assert [a["id"] for a in team.get(base).json()] == [activity]
+    page = team.get(f"/plans/{year}/wards/{HAM_RONG}").text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    removed = team.post(f"/plans/{year}/wards/{HAM_RONG}/activities/{activity}/remove",
+                        data={"_csrf_token": token}, follow_redirects=False)
+    assert removed.status_code == 303 and "saved=1" in removed.headers["location"]
+    assert team.get(base).json() == []
+    assert team.delete(f"{base}/{activity}").status_code == 404  # gone
+    events = execute(database_url, "SELECT action, target_id FROM audit_events "
+                                   "WHERE action LIKE 'awareness_activity.%' ORDER BY id")
+    assert events == [("awareness_activity.add", str(activity)), ("awareness_activity.remove", str(activity))]
+
+
 def test_t9_counts_a_ward_that_entered_no_workers_on_its_registry_staff_counts(as_user: Login,
                                                                              database_url: str) -> None:
     lead, city = as_user("teamlead"), as_user("cityoffice")

@@ -25,6 +25,7 @@ class Action(enum.StrEnum):
     SCHEDULE_MOVE = "schedule.move"
     SCHEDULE_PUBLISH = "schedule.publish"
     AWARENESS_ACTIVITY_ADD = "awareness_activity.add"
+    AWARENESS_ACTIVITY_REMOVE = "awareness_activity.remove"
     INSPECTION_CREATE = "inspection.create"
     ATTACHMENT_ADD = "inspection.attachment_add"
     FORM_IMPORT = "form.import"

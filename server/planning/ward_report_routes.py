@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import get, post, put
+from litestar import delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -18,7 +18,13 @@ from server.identity import CurrentUser
 from server.planning.models import ActivityKind, Audience
 from server.planning.schemas import ActivityIn, ActivityOut, PlanYearPath, WardYearIn, WardYearOut
 from server.planning.typed import typed_count, typed_day
-from server.planning.ward_reports import add_activity, get_ward_year, list_activities, save_ward_year
+from server.planning.ward_reports import (
+    add_activity,
+    get_ward_year,
+    list_activities,
+    remove_activity,
+    save_ward_year,
+)
 from server.redirects import post_redirect
 
 READERS = [requires(*STAFF)]
@@ -51,6 +57,13 @@ async def api_activities(year: PlanYearPath, code: FromPath[str], db: NamedDepen
 async def api_add_activity(year: PlanYearPath, code: FromPath[str], data: JSONBody[ActivityIn],
                            db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser]) -> ActivityOut:
     return await add_activity(db, user, year, code, data)
+
+
+@delete(WARD_PATH + "/activities/{activity_id:int}", guards=REPORTERS, operation_id="removeAwarenessActivity",
+        tags=["planning"], status_code=204)
+async def api_remove_activity(year: PlanYearPath, code: FromPath[str], activity_id: FromPath[int],
+                              db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser]) -> None:
+    await remove_activity(db, user, year, code, activity_id)
 
 
 @get("/plans/{year:int}/wards/{code:str}", guards=READERS, include_in_schema=False)
@@ -101,5 +114,14 @@ async def activity_submit(year: PlanYearPath, code: FromPath[str], data: URLEnco
     return await post_redirect(db, here, add, done=f"{here}?saved=1")
 
 
-routes = [api_ward_year, api_save_ward_year, api_activities, api_add_activity, ward_year_page, ward_year_submit,
-          activity_submit]
+@post("/plans/{year:int}/wards/{code:str}/activities/{activity_id:int}/remove", guards=REPORTERS,
+      include_in_schema=False, status_code=303)
+async def activity_remove(year: PlanYearPath, code: FromPath[str], activity_id: FromPath[int],
+                          db: NamedDependency[AsyncSession], user: NamedDependency[CurrentUser]) -> Redirect:
+    here = f"/plans/{year}/wards/{code}"
+    return await post_redirect(db, here, lambda: remove_activity(db, user, year, code, activity_id),
+                               done=f"{here}?saved=1")
+
+
+routes = [api_ward_year, api_save_ward_year, api_activities, api_add_activity, api_remove_activity, ward_year_page,
+          ward_year_submit, activity_submit, activity_remove]

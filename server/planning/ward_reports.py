@@ -99,6 +99,19 @@ async def add_activity(session: AsyncSession, user: CurrentUser, year: int, code
     return out
 
 
+async def remove_activity(session: AsyncSession, user: CurrentUser, year: int, code: str, activity_id: int) -> None:
+    """Remove an activity recorded by mistake (its audit event keeps what it said); another ward's is a 404."""
+    ward = await ward_of(session, user, code, year)
+    activity = await session.scalar(select(AwarenessActivity).where(
+        AwarenessActivity.id == activity_id, AwarenessActivity.year == year, AwarenessActivity.ward_id == ward.id))
+    if activity is None:
+        raise not_found("activity")
+    await record(session, user.id, Action.AWARENESS_ACTIVITY_REMOVE, "awareness_activity", activity.id,
+                 before=msgspec.to_builtins(_activity_out(activity, ward.code)))
+    await session.delete(activity)
+    await session.flush()
+
+
 async def list_activities(session: AsyncSession, user: CurrentUser, year: int, code: str) -> list[ActivityOut]:
     ward = await ward_of(session, user, code, year)
     rows = await session.scalars(select(AwarenessActivity).where(AwarenessActivity.year == year,
