@@ -243,6 +243,7 @@ TABLE: dict[str, dict[str, str]] = {
         "device_token.issue": N_("Cấp mã cho thiết bị ODK"),
         "device_token.revoke": N_("Thu hồi mã thiết bị ODK"),
         "awareness_activity.add": N_("Ghi nhận hoạt động tuyên truyền"),
+        "awareness_activity.remove": N_("Xoá hoạt động tuyên truyền ghi nhầm"),
         "inspection.create": N_("Gửi lượt kiểm tra"),
         "inspection.attachment_add": N_("Thêm ảnh"),
         "seed.load": N_("Nạp dữ liệu mẫu"),
